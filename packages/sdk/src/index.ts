@@ -1,0 +1,27 @@
+export { Client, getClient } from './client.js';
+export { type Dsn, envelopeEndpoint, parseDsn } from './dsn.js';
+export type { ResolvedOptions, SieveOptions } from './options.js';
+export { InMemorySpanProcessor } from './processors/in-memory.js';
+export type { IncomingHeaders } from './propagation/incoming.js';
+export type { TraceHeaders } from './propagation/outgoing.js';
+export {
+  type DecisionSource,
+  decideRootSampling,
+  type RootSamplingInput,
+  type SamplingDecision,
+} from './sampling/decide.js';
+export { parseSampleRate } from './sampling/sample-rate.js';
+export type { AiFirstOptions, RouteRatesOptions } from './sampling/samplers.js';
+export * as samplers from './sampling/samplers.js';
+export { close, flush, init } from './sdk.js';
+export {
+  continueTrace,
+  getActiveSpan,
+  getTraceData,
+  startInactiveSpan,
+  startNewTrace,
+  startSpan,
+  startSpanManual,
+  withActiveSpan,
+} from './trace/tracer.js';
+export * from './types.js';

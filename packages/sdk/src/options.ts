@@ -1,0 +1,195 @@
+import { type Dsn, parseDsn } from './dsn.js';
+import type { RandomSource } from './sampling/sample-rand.js';
+import { describeValue, parseSampleRate } from './sampling/sample-rate.js';
+import type { SpanProcessor, TracesSampler } from './types.js';
+
+export interface SieveOptions {
+  /** Where data goes. Defaults to the SIEVE_DSN, then SENTRY_DSN environment variable. */
+  dsn?: string;
+  /** Uniform sample rate for roots without a forced decision, sampler or parent decision. Setting it (0 included) enables tracing. */
+  tracesSampleRate?: number;
+  /** Decides each root's sample rate; takes precedence over the parent decision and tracesSampleRate. */
+  tracesSampler?: TracesSampler;
+  /** Defaults to SENTRY_ENVIRONMENT, then 'production'. */
+  environment?: string;
+  /** Defaults to SENTRY_RELEASE. */
+  release?: string;
+  /** Outgoing requests get trace headers when their URL contains one of these strings or matches one of these patterns. Default: all. */
+  tracePropagationTargets?: ReadonlyArray<string | RegExp>;
+  /** Also send W3C `traceparent` (default true). */
+  propagateTraceparent?: boolean;
+  /** Also put the OpenTelemetry `ot=th:…;rv:…` entry in `tracestate` (default true), so OpenTelemetry consumers agree on weights. */
+  propagateOtTracestate?: boolean;
+  /** Span processors to hand ended spans to (delivery, bridges, rescue). */
+  spanProcessors?: SpanProcessor[];
+  /** Instrument incoming node:http requests (default true). */
+  httpServer?: boolean;
+  /** Propagate on outgoing node:http(s) requests and record http.client spans (default true). */
+  httpClient?: boolean;
+  /** Propagate on outgoing global fetch (undici) requests and record http.client spans (default true). */
+  fetch?: boolean;
+  /** Send logs (used by the delivery layer; default true). */
+  enableLogs?: boolean;
+  /** Send metrics (used by the delivery layer; default true). */
+  enableMetrics?: boolean;
+  /** Send client reports of dropped data (default true). */
+  sendClientReports?: boolean;
+  /** Record LLM prompts on gen_ai spans (default false). */
+  recordInputs?: boolean;
+  /** Record LLM completions on gen_ai spans (default false). */
+  recordOutputs?: boolean;
+  /** Print warnings about invalid options, sampler results and attributes. */
+  debug?: boolean;
+  /** Source of randomness for sample_rand, for reproducible tests. Default Math.random. */
+  random?: RandomSource;
+}
+
+/** Options after validation: every field has a safe value. */
+export interface ResolvedOptions {
+  dsn: Dsn | undefined;
+  tracingEnabled: boolean;
+  tracesSampleRate: number | undefined;
+  tracesSampler: TracesSampler | undefined;
+  environment: string;
+  release: string | undefined;
+  tracePropagationTargets: ReadonlyArray<string | RegExp> | undefined;
+  propagateTraceparent: boolean;
+  propagateOtTracestate: boolean;
+  spanProcessors: SpanProcessor[];
+  httpServer: boolean;
+  httpClient: boolean;
+  fetch: boolean;
+  enableLogs: boolean;
+  enableMetrics: boolean;
+  sendClientReports: boolean;
+  recordInputs: boolean;
+  recordOutputs: boolean;
+  debug: boolean;
+  random: RandomSource;
+}
+
+function bool(value: unknown, fallback: boolean, name: string, warnings: string[]): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  warnings.push(`option ${name} must be a boolean, got ${describeValue(value)}; using ${fallback}`);
+  return fallback;
+}
+
+function str(
+  value: unknown,
+  fallback: string | undefined,
+  name: string,
+  warnings: string[],
+): string | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string') return value;
+  warnings.push(`option ${name} must be a string, got ${describeValue(value)}; ignored`);
+  return fallback;
+}
+
+/**
+ * Validates user options. Never throws: each invalid value gives one warning (returned, printed by the
+ * client) and a safe default.
+ */
+export function resolveOptions(
+  input: SieveOptions | undefined,
+  env: Record<string, string | undefined>,
+): { options: ResolvedOptions; warnings: string[] } {
+  const warnings: string[] = [];
+  const o: Record<string, unknown> = input !== null && typeof input === 'object' ? { ...input } : {};
+  if (input !== undefined && (input === null || typeof input !== 'object')) {
+    warnings.push(`init() takes an options object, got ${describeValue(input)}; using defaults`);
+  }
+
+  let dsn: Dsn | undefined;
+  const dsnValue = str(o.dsn, env.SIEVE_DSN ?? env.SENTRY_DSN, 'dsn', warnings);
+  if (dsnValue !== undefined && dsnValue !== '') {
+    try {
+      dsn = parseDsn(dsnValue);
+    } catch (error) {
+      warnings.push(`${(error as Error).message}; nothing will be sent`);
+    }
+  }
+
+  let tracesSampleRate: number | undefined;
+  let rateSet = false;
+  if (o.tracesSampleRate !== undefined && o.tracesSampleRate !== null) {
+    rateSet = true;
+    tracesSampleRate = parseSampleRate(o.tracesSampleRate);
+    if (tracesSampleRate === undefined) {
+      warnings.push(
+        `option tracesSampleRate must be a number between 0 and 1, got ${describeValue(o.tracesSampleRate)}; every root will be dropped`,
+      );
+      tracesSampleRate = 0;
+    }
+  }
+
+  let tracesSampler: TracesSampler | undefined;
+  if (o.tracesSampler !== undefined && o.tracesSampler !== null) {
+    if (typeof o.tracesSampler === 'function') tracesSampler = o.tracesSampler as TracesSampler;
+    else
+      warnings.push(
+        `option tracesSampler must be a function, got ${describeValue(o.tracesSampler)}; ignored`,
+      );
+  }
+
+  let targets: ReadonlyArray<string | RegExp> | undefined;
+  if (o.tracePropagationTargets !== undefined) {
+    if (
+      Array.isArray(o.tracePropagationTargets) &&
+      o.tracePropagationTargets.every((t) => typeof t === 'string' || t instanceof RegExp)
+    ) {
+      targets = [...o.tracePropagationTargets];
+    } else {
+      warnings.push(
+        'option tracePropagationTargets must be an array of strings and RegExps; propagating to none',
+      );
+      targets = [];
+    }
+  }
+
+  let spanProcessors: SpanProcessor[] = [];
+  if (o.spanProcessors !== undefined) {
+    if (Array.isArray(o.spanProcessors)) {
+      spanProcessors = o.spanProcessors.filter((p): p is SpanProcessor => {
+        const ok = p !== null && typeof p === 'object' && typeof (p as SpanProcessor).onEnd === 'function';
+        if (!ok)
+          warnings.push(`a span processor must have an onEnd method, got ${describeValue(p)}; ignored`);
+        return ok;
+      });
+    } else {
+      warnings.push('option spanProcessors must be an array; ignored');
+    }
+  }
+
+  let random: SieveOptions['random'] = Math.random;
+  if (o.random !== undefined) {
+    if (typeof o.random === 'function') random = o.random as SieveOptions['random'];
+    else warnings.push('option random must be a function; using Math.random');
+  }
+
+  const options: ResolvedOptions = {
+    dsn,
+    tracingEnabled: rateSet || tracesSampler !== undefined,
+    tracesSampleRate,
+    tracesSampler,
+    environment:
+      str(o.environment, env.SENTRY_ENVIRONMENT ?? 'production', 'environment', warnings) ?? 'production',
+    release: str(o.release, env.SENTRY_RELEASE, 'release', warnings),
+    tracePropagationTargets: targets,
+    propagateTraceparent: bool(o.propagateTraceparent, true, 'propagateTraceparent', warnings),
+    propagateOtTracestate: bool(o.propagateOtTracestate, true, 'propagateOtTracestate', warnings),
+    spanProcessors,
+    httpServer: bool(o.httpServer, true, 'httpServer', warnings),
+    httpClient: bool(o.httpClient, true, 'httpClient', warnings),
+    fetch: bool(o.fetch, true, 'fetch', warnings),
+    enableLogs: bool(o.enableLogs, true, 'enableLogs', warnings),
+    enableMetrics: bool(o.enableMetrics, true, 'enableMetrics', warnings),
+    sendClientReports: bool(o.sendClientReports, true, 'sendClientReports', warnings),
+    recordInputs: bool(o.recordInputs, false, 'recordInputs', warnings),
+    recordOutputs: bool(o.recordOutputs, false, 'recordOutputs', warnings),
+    debug: bool(o.debug, false, 'debug', warnings),
+    random: random ?? Math.random,
+  };
+  return { options, warnings };
+}
