@@ -127,16 +127,18 @@ function createRoot(
 
   let context: SamplingContext | undefined;
   if (opts.tracesSampler !== undefined) {
+    // A snapshot: what the sampler holds on to or changes is not what the span records.
+    const seen = { ...attributes };
     context = {
       ...(options.samplingContext !== null && typeof options.samplingContext === 'object'
         ? options.samplingContext
         : {}),
       name,
       op,
-      attributes,
+      attributes: seen,
       inheritOrSampleWith: (fallback: number) =>
         inheritOrSampleWith(parentSampled, parentSampleRate, fallback),
-      transactionContext: { name, op, data: attributes },
+      transactionContext: { name, op, data: seen },
     };
     if (parentSampled !== undefined) context.parentSampled = parentSampled;
     if (parentSampleRate !== undefined) context.parentSampleRate = parentSampleRate;
