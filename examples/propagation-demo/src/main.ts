@@ -13,7 +13,11 @@ const ROUTES = ['/api/chat', '/search', '/payment', '/health', '/home'] as const
 const MIX = [0.1, 0.4, 0.1, 0.2, 0.2];
 
 const memory = new InMemorySpanProcessor(1_000_000);
-init({ tracesSampler: demoSampler, spanProcessors: [memory], dsn: process.env.SIEVE_DSN ?? 'http://demo@127.0.0.1:4318/1' });
+init({
+  tracesSampler: demoSampler,
+  spanProcessors: [memory],
+  dsn: process.env.SIEVE_DSN ?? 'http://demo@127.0.0.1:4318/1',
+});
 
 const backend = await startBackend();
 const edge = await startEdge(backend.url);
@@ -48,15 +52,21 @@ console.log('route        sent   kept traces   kept %');
 for (const route of ROUTES) {
   const s = sent.get(route) ?? 0;
   const k = kept.get(route) ?? 0;
-  console.log(`${route.padEnd(12)} ${String(s).padStart(5)}   ${String(k).padStart(11)}   ${((100 * k) / Math.max(1, s)).toFixed(1).padStart(6)}`);
+  console.log(
+    `${route.padEnd(12)} ${String(s).padStart(5)}   ${String(k).padStart(11)}   ${((100 * k) / Math.max(1, s)).toFixed(1).padStart(6)}`,
+  );
 }
 
 // Every /api/chat request must be a whole trace: edge root, agent, tool, two fetches and two backend LLM calls.
 const chatRoots = spans.filter((s) => s.isSegment && s.name === 'GET /api/chat');
-const whole = chatRoots.filter((root) => spans.filter((s) => s.traceId === root.traceId && s.op === 'gen_ai.chat').length === 2);
+const whole = chatRoots.filter(
+  (root) => spans.filter((s) => s.traceId === root.traceId && s.op === 'gen_ai.chat').length === 2,
+);
 console.log(`\nAI requests kept whole across both services: ${whole.length} of ${sent.get('/api/chat')}`);
 const dropped = getClient()?.takeDiscardedEvents() ?? [];
-console.log(`dropped by sampling (client report counts): ${dropped.map((d) => `${d.category} ${d.quantity}`).join(', ')}`);
+console.log(
+  `dropped by sampling (client report counts): ${dropped.map((d) => `${d.category} ${d.quantity}`).join(', ')}`,
+);
 
 const example = whole[0];
 if (example !== undefined) {

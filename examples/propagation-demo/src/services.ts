@@ -38,8 +38,14 @@ export function startBackend(): Promise<Service> {
           },
           async (span) => {
             await sleep(5 + Math.random() * 10);
-            const usage = { input: 200 + Math.floor(Math.random() * 300), output: 50 + Math.floor(Math.random() * 150) };
-            span.setAttributes({ 'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output });
+            const usage = {
+              input: 200 + Math.floor(Math.random() * 300),
+              output: 50 + Math.floor(Math.random() * 150),
+            };
+            span.setAttributes({
+              'gen_ai.usage.input_tokens': usage.input,
+              'gen_ai.usage.output_tokens': usage.output,
+            });
             return usage;
           },
         );
