@@ -11,7 +11,8 @@ export class Client implements SpanSink {
   /** True when some processor wants the spans of dropped traces (trace rescue). */
   readonly recordsUnsampled: boolean;
   readonly dscDefaults: DscDefaults;
-  private readonly discarded = new Map<string, number>();
+  // reason → category → count; nested plain objects keep a dropped root to two property increments.
+  private discarded: Partial<Record<DiscardReason, Partial<Record<DiscardCategory, number>>>> = {};
   private closed = false;
 
   constructor(options: ResolvedOptions) {
@@ -28,22 +29,20 @@ export class Client implements SpanSink {
 
   recordDroppedEvent(reason: DiscardReason, category: DiscardCategory, quantity: number): void {
     if (!(quantity > 0)) return;
-    const key = `${reason}:${category}`;
-    this.discarded.set(key, (this.discarded.get(key) ?? 0) + quantity);
+    const byCategory = this.discarded[reason] ?? (this.discarded[reason] = {});
+    byCategory[category] = (byCategory[category] ?? 0) + quantity;
   }
 
   /** Returns and resets the counts of dropped data, as client-report entries. */
   takeDiscardedEvents(): Array<{ reason: DiscardReason; category: DiscardCategory; quantity: number }> {
     const out: Array<{ reason: DiscardReason; category: DiscardCategory; quantity: number }> = [];
-    for (const [key, quantity] of this.discarded) {
-      const colon = key.indexOf(':');
-      out.push({
-        reason: key.slice(0, colon) as DiscardReason,
-        category: key.slice(colon + 1) as DiscardCategory,
-        quantity,
-      });
+    for (const reason of Object.keys(this.discarded) as DiscardReason[]) {
+      const byCategory = this.discarded[reason]!;
+      for (const category of Object.keys(byCategory) as DiscardCategory[]) {
+        out.push({ reason, category, quantity: byCategory[category]! });
+      }
     }
-    this.discarded.clear();
+    this.discarded = {};
     return out;
   }
 

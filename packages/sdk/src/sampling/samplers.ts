@@ -17,13 +17,16 @@ function isAiRoot(context: SamplingContext): boolean {
   return typeof op === 'string' && op.startsWith('gen_ai.');
 }
 
+function matches(candidate: unknown, route: string | RegExp): boolean {
+  if (typeof candidate !== 'string') return false;
+  return typeof route === 'string' ? candidate.includes(route) : route.test(candidate);
+}
+
 function matchesRoute(context: SamplingContext, routes: ReadonlyArray<string | RegExp>): boolean {
-  const candidates = [context.name, context.request?.path, context.request?.route];
+  const request = context.request;
   for (const route of routes) {
-    for (const candidate of candidates) {
-      if (typeof candidate !== 'string') continue;
-      if (typeof route === 'string' ? candidate.includes(route) : route.test(candidate)) return true;
-    }
+    if (matches(context.name, route) || matches(request?.path, route) || matches(request?.route, route))
+      return true;
   }
   return false;
 }

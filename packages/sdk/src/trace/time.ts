@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks';
+
 /** Epoch milliseconds with sub-millisecond precision (performance.now() is monotonic; timeOrigin anchors it). */
+// Imported rather than the global `performance`, whose lazy getter costs ~5 ns a read on Node 20.
 const origin = performance.timeOrigin;
 
 export function nowMs(): number {

@@ -4,7 +4,7 @@ import { type TraceHeaders, traceHeaders } from '../propagation/outgoing.js';
 import { decideRootSampling, inheritOrSampleWith } from '../sampling/decide.js';
 import { describeValue } from '../sampling/sample-rate.js';
 import type { Attributes, SamplingContext, Span, StartSpanOptions } from '../types.js';
-import { currentSpan, runWithSpan } from './context.js';
+import { currentSpan, runWithSpan, runWithSpanArgs } from './context.js';
 import { generateSpanId } from './ids.js';
 import { type AnySpan, applyAttributes, NonRecordingSpan, RecordingSpan } from './span.js';
 import { nowMs, toEpochMs } from './time.js';
@@ -202,11 +202,18 @@ function markError(span: AnySpan, error: unknown): void {
   if (span.recording) span.recordException(error);
 }
 
-/** Runs `callback` with `span` active; `onSettled` runs when it returns, throws or its promise settles. */
-function runSpanCallback<T>(span: AnySpan, callback: () => T, endOnSettle: boolean): T {
+/**
+ * Calls `callback(span, finish)` (span already active) and, when `endOnSettle`, ends the span when it
+ * returns, throws or its promise settles. A throw or rejection records the error on the span.
+ */
+function runSpanCallback<T>(
+  span: AnySpan,
+  callback: (span: Span, finish: () => void) => T,
+  endOnSettle: boolean,
+): T {
   let result: T;
   try {
-    result = callback();
+    result = endOnSettle ? (callback as (span: Span) => T)(span) : callback(span, () => span.end());
   } catch (error) {
     markError(span, error);
     if (endOnSettle) span.end();
@@ -244,7 +251,7 @@ export function startSpan<T>(options: StartSpanOptions, callback: (span: Span) =
   const span = createSpan(options);
   // A dropped trace's children share the parent's placeholder: no new context to enter.
   if (!span.recording && !span.isRoot) return callback(span);
-  return runWithSpan(span, () => runSpanCallback(span, () => callback(span), true));
+  return runWithSpanArgs(span, runSpanCallback<T>, span, callback, true);
 }
 
 /** Like startSpan, but the span ends only when `span.end()` (or `finish()`) is called. */
@@ -254,9 +261,8 @@ export function startSpanManual<T>(
 ): T {
   if (typeof callback !== 'function') return badCallback('startSpanManual') as T;
   const span = createSpan(options);
-  const finish = () => span.end();
-  if (!span.recording && !span.isRoot) return callback(span, finish);
-  return runWithSpan(span, () => runSpanCallback(span, () => callback(span, finish), false));
+  if (!span.recording && !span.isRoot) return callback(span, () => span.end());
+  return runWithSpanArgs(span, runSpanCallback<T>, span, callback, false);
 }
 
 /** Starts a span that is not made active; the caller ends it. */
