@@ -129,10 +129,9 @@ function createRoot(
   if (opts.tracesSampler !== undefined) {
     // A snapshot: what the sampler holds on to or changes is not what the span records.
     const seen = { ...attributes };
+    const custom = options.samplingContext;
     context = {
-      ...(options.samplingContext !== null && typeof options.samplingContext === 'object'
-        ? options.samplingContext
-        : {}),
+      ...(custom !== null && typeof custom === 'object' ? custom : undefined),
       name,
       op,
       attributes: seen,
