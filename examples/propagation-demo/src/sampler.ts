@@ -6,7 +6,8 @@ import type { TracesSampler } from '@sieve/sdk';
  */
 export const demoSampler: TracesSampler = ({ name, attributes, request, inheritOrSampleWith }) => {
   if (attributes?.['gen_ai.operation.name']) return 1.0;
-  const path = request?.path ?? name;
+  // HTTP roots carry the request; other roots named like `GET /health` are matched on their name's path.
+  const path = request?.path ?? name.slice(name.indexOf(' ') + 1);
   if (path.includes('/api/chat') || path.includes('/api/agent') || path.includes('/api/generate')) return 1.0;
   if (path === '/health') return 0;
   if (path === '/payment') return 0.5;

@@ -29,7 +29,11 @@ export class Client implements SpanSink {
 
   recordDroppedEvent(reason: DiscardReason, category: DiscardCategory, quantity: number): void {
     if (!(quantity > 0)) return;
-    const byCategory = this.discarded[reason] ?? (this.discarded[reason] = {});
+    let byCategory = this.discarded[reason];
+    if (byCategory === undefined) {
+      byCategory = {};
+      this.discarded[reason] = byCategory;
+    }
     byCategory[category] = (byCategory[category] ?? 0) + quantity;
   }
 

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   continueTrace,
   getActiveSpan,
+  getTraceData,
   type ReadableSpan,
   type SamplingContext,
   type SieveOptions,
@@ -107,6 +108,18 @@ describe('incoming requests', () => {
     assert.equal(seen?.request?.headers.cookie, 'session=abc');
     const [root] = find(memory.getFinishedSpans(), 'http.server');
     assert.doesNotMatch(JSON.stringify(root?.attributes), /session=abc/);
+  });
+
+  test('the DSC leaves out a raw-URL root name (it would leak ids into transaction names)', async () => {
+    start({ tracesSampleRate: 1 });
+    let baggage: string | undefined;
+    handler = (_req, res) => {
+      baggage = getTraceData().baggage;
+      res.end();
+    };
+    await httpGet(`${base}/users/1234`);
+    assert.equal(sentryBaggage(baggage).transaction, undefined);
+    assert.equal(sentryBaggage(baggage).sampled, 'true');
   });
 
   test('continue the caller trace from sentry-trace and baggage', async () => {

@@ -222,7 +222,8 @@ describe('extractIncomingTrace', () => {
       undefined,
     )!;
     assert.equal(trace.sampleRate, 0.25);
-    assert.ok(Math.abs(trace.sampleRand - (1 - 0x20000000000001 / 2 ** 56)) < 1e-12);
+    // rv 0x20000000000000 = 2^53: sample_rand = (2^56 - 1 - 2^53) / 2^56 ≈ 0.875
+    assert.ok(Math.abs(trace.sampleRand - 0.875) < 1e-12);
     assert.deepEqual(trace.vendorTracestate, [{ key: 'foo', value: '1' }]);
   });
   test('traceparent of another trace does not lend its tracestate', () => {

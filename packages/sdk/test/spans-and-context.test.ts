@@ -111,6 +111,7 @@ describe('startSpan', () => {
   test('custom thenables are returned as they are', async () => {
     const memory = setup({ tracesSampleRate: 1 });
     const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: the point of the test is a non-native thenable
       then(onFulfilled: (v: number) => unknown) {
         setTimeout(() => onFulfilled(5), 1);
         return this;
