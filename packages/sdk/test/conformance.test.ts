@@ -13,7 +13,7 @@ import {
   startInactiveSpan,
   startSpan,
 } from '../src/index.js';
-import { seededRandom, sentryBaggage, setup, teardown } from './helpers.js';
+import { captureWarnings, seededRandom, sentryBaggage, setup, teardown } from './helpers.js';
 
 const T = '771a43a4192642f0b136d5159a501700';
 const S = 'a0a3cfa3c9c7b1f5';
@@ -74,16 +74,11 @@ describe('uniform rate', () => {
   });
 
   test('invalid rate drops everything, with one warning and no throw', () => {
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (m: string) => warnings.push(m);
-    try {
+    const warnings = captureWarnings(() => {
       const memory = setup({ tracesSampleRate: 2 });
       startSpan({ name: 'a' }, () => {});
       assert.equal(memory.getFinishedSpans().length, 0);
-    } finally {
-      console.warn = original;
-    }
+    });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /tracesSampleRate must be a number between 0 and 1, got 2/);
   });
@@ -225,10 +220,7 @@ describe('sampler return values', () => {
   }
 
   test('invalid sampler results warn with debug on, naming the value', () => {
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (m: string) => warnings.push(m);
-    try {
+    const warnings = captureWarnings(() => {
       setup({ tracesSampler: () => 2, debug: true });
       startSpan({ name: 'r' }, () => {});
       setup({
@@ -238,9 +230,7 @@ describe('sampler return values', () => {
         debug: true,
       });
       startSpan({ name: 'r' }, () => {});
-    } finally {
-      console.warn = original;
-    }
+    });
     assert.ok(
       warnings.some((w) => /returned 2, not a rate/.test(w)),
       warnings.join('\n'),

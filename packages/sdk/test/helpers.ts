@@ -44,3 +44,16 @@ export function sentryBaggage(header: string | undefined): Record<string, string
   }
   return out;
 }
+
+/** Runs `fn` with console.warn captured; returns what was warned. */
+export function captureWarnings(fn: () => void): string[] {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (message: string) => void warnings.push(message);
+  try {
+    fn();
+  } finally {
+    console.warn = original;
+  }
+  return warnings;
+}

@@ -15,7 +15,7 @@ import {
   withActiveSpan,
 } from '../src/index.js';
 import { generateSpanId, generateTraceId, isValidSpanId, isValidTraceId } from '../src/trace/ids.js';
-import { setup, teardown } from './helpers.js';
+import { captureWarnings, setup, teardown } from './helpers.js';
 
 afterEach(teardown);
 
@@ -363,19 +363,14 @@ describe('bad input never throws into user code', () => {
   });
 
   test('invalid options warn once each and fall back to safe defaults', () => {
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (m: string) => warnings.push(m);
-    try {
+    const warnings = captureWarnings(() => {
       setup({
         tracesSampler: 'nope' as never,
         dsn: 'not a dsn',
         tracePropagationTargets: 'all' as never,
         debug: 'yes' as never,
       });
-    } finally {
-      console.warn = original;
-    }
+    });
     assert.equal(warnings.length, 4, warnings.join('\n'));
     assert.ok(warnings.some((w) => /tracesSampler must be a function/.test(w)));
     assert.ok(warnings.some((w) => /invalid DSN "not a dsn"/.test(w)));

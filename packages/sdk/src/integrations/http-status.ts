@@ -1,30 +1,21 @@
 import type { SpanStatus } from '../types.js';
 
-/** Span status for an HTTP response code, with Sentry's status names (what Sentry's UI and server read). */
+// Sentry's status names for HTTP codes: what Sentry's UI and server read from span status.
+const NAMED: Readonly<Record<number, string>> = {
+  401: 'unauthenticated',
+  403: 'permission_denied',
+  404: 'not_found',
+  409: 'already_exists',
+  413: 'failed_precondition',
+  429: 'resource_exhausted',
+  499: 'cancelled',
+  501: 'unimplemented',
+  503: 'unavailable',
+  504: 'deadline_exceeded',
+};
+
+/** Span status for an HTTP response code: ok below 400, else error with Sentry's status name. */
 export function statusFromHttpCode(code: number): SpanStatus {
   if (code < 400) return { code: 1 };
-  switch (code) {
-    case 401:
-      return { code: 2, message: 'unauthenticated' };
-    case 403:
-      return { code: 2, message: 'permission_denied' };
-    case 404:
-      return { code: 2, message: 'not_found' };
-    case 409:
-      return { code: 2, message: 'already_exists' };
-    case 413:
-      return { code: 2, message: 'failed_precondition' };
-    case 429:
-      return { code: 2, message: 'resource_exhausted' };
-    case 499:
-      return { code: 2, message: 'cancelled' };
-    case 501:
-      return { code: 2, message: 'unimplemented' };
-    case 503:
-      return { code: 2, message: 'unavailable' };
-    case 504:
-      return { code: 2, message: 'deadline_exceeded' };
-    default:
-      return { code: 2, message: code < 500 ? 'invalid_argument' : 'internal_error' };
-  }
+  return { code: 2, message: NAMED[code] ?? (code < 500 ? 'invalid_argument' : 'internal_error') };
 }
