@@ -132,9 +132,42 @@ export interface ReadableSpan {
   dynamicSamplingContext(): Readonly<Record<string, string>>;
 }
 
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** One structured log record, as `logger.*` makes it (independent of trace sampling). */
+export interface LogRecord {
+  /** Epoch milliseconds. */
+  timestamp: number;
+  level: LogLevel;
+  /** OpenTelemetry severity number: trace 1, debug 5, info 9, warn 13, error 17, fatal 21. */
+  severityNumber: number;
+  body: string;
+  /** The active trace, sampled or not. */
+  traceId: string;
+  /** The active span, when there is one. */
+  spanId: string | undefined;
+  attributes: Attributes;
+}
+
+export type MetricType = 'counter' | 'gauge' | 'distribution';
+
+/** One metric measurement, as `metrics.*` makes it (independent of trace sampling). */
+export interface MetricRecord {
+  /** Epoch milliseconds. */
+  timestamp: number;
+  name: string;
+  type: MetricType;
+  value: number;
+  unit: string | undefined;
+  traceId: string;
+  spanId: string | undefined;
+  attributes: Attributes;
+}
+
 /**
  * The seam between span creation and everything that happens to spans afterwards: delivery (the
- * envelope transport), the OpenTelemetry bridge and trace rescue all plug in here.
+ * envelope transport), the OpenTelemetry bridge and trace rescue all plug in here. A processor that
+ * also has `onLog` / `onMetric` receives every log record and metric measurement (an exporter).
  */
 export interface SpanProcessor {
   /**
@@ -145,6 +178,8 @@ export interface SpanProcessor {
   readonly recordsUnsampled?: boolean;
   onStart?(span: ReadableSpan): void;
   onEnd(span: ReadableSpan): void;
+  onLog?(record: LogRecord): void;
+  onMetric?(record: MetricRecord): void;
   /** Resolves true when everything handed over has been delivered, false on timeout. */
   forceFlush?(timeoutMs: number): Promise<boolean>;
   shutdown?(timeoutMs: number): Promise<boolean>;
