@@ -1,15 +1,25 @@
+import type { Envelope } from './delivery/envelope.js';
 import { type ResolvedOptions, resolveOptions, type SieveOptions } from './options.js';
 import type { DiscardCategory, DiscardReason, SpanSink } from './trace/span.js';
 import type { DscDefaults } from './trace/trace-state.js';
-import type { SpanProcessor } from './types.js';
+import type { LogRecord, MetricRecord, SpanProcessor } from './types.js';
+import { SDK_NAME, SDK_VERSION } from './version.js';
+
+/** Where error events go: the envelope exporter of a DSN or custom transport. */
+export interface EventSink {
+  sendEnvelope(envelope: Envelope): void;
+}
 
 /** One configured SDK instance: options, span processors and the counts of what was dropped. */
 export class Client implements SpanSink {
   readonly options: ResolvedOptions;
-  readonly processors: SpanProcessor[];
-  readonly startProcessors: SpanProcessor[];
+  processors: SpanProcessor[] = [];
+  startProcessors: SpanProcessor[] = [];
+  logProcessors: SpanProcessor[] = [];
+  metricProcessors: SpanProcessor[] = [];
   /** True when some processor wants the spans of dropped traces (trace rescue). */
-  readonly recordsUnsampled: boolean;
+  recordsUnsampled = false;
+  private eventSink: EventSink | undefined;
   readonly dscDefaults: DscDefaults;
   // reason → category → count; nested plain objects keep a dropped root to two property increments.
   private discarded: Partial<Record<DiscardReason, Partial<Record<DiscardCategory, number>>>> = {};
@@ -17,14 +27,82 @@ export class Client implements SpanSink {
 
   constructor(options: ResolvedOptions) {
     this.options = options;
-    this.processors = [...options.spanProcessors];
-    this.startProcessors = this.processors.filter((p) => typeof p.onStart === 'function');
-    this.recordsUnsampled = this.processors.some((p) => p.recordsUnsampled === true);
+    for (const processor of options.spanProcessors) this.addProcessor(processor);
     this.dscDefaults = {
       publicKey: options.dsn?.publicKey,
       environment: options.environment,
       release: options.release,
     };
+  }
+
+  /**
+   * Adds a processor (and, when it has onLog/onMetric, a log/metric sink). The arrays are replaced, not
+   * mutated, so a span ending during the change sees a consistent list.
+   */
+  addProcessor(processor: SpanProcessor): void {
+    this.processors = [...this.processors, processor];
+    this.startProcessors = this.processors.filter((p) => typeof p.onStart === 'function');
+    this.logProcessors = this.processors.filter((p) => typeof p.onLog === 'function');
+    this.metricProcessors = this.processors.filter((p) => typeof p.onMetric === 'function');
+    this.recordsUnsampled = this.processors.some((p) => p.recordsUnsampled === true);
+  }
+
+  setEventSink(sink: EventSink | undefined): void {
+    this.eventSink = sink;
+  }
+
+  emitLog(record: LogRecord): void {
+    const processors = this.logProcessors;
+    for (let i = 0; i < processors.length; i++) {
+      try {
+        processors[i]!.onLog!(record);
+      } catch (error) {
+        this.debugWarn(`processor threw in onLog: ${String(error)}`);
+      }
+    }
+  }
+
+  emitMetric(record: MetricRecord): void {
+    const processors = this.metricProcessors;
+    for (let i = 0; i < processors.length; i++) {
+      try {
+        processors[i]!.onMetric!(record);
+      } catch (error) {
+        this.debugWarn(`processor threw in onMetric: ${String(error)}`);
+      }
+    }
+  }
+
+  /**
+   * Sends an error event through beforeSend to the event sink. Returns the event id, or '' when it was
+   * dropped or there is nowhere to send it.
+   */
+  captureEvent(event: { event_id: string }, dsc: Readonly<Record<string, string>> | undefined): string {
+    let final: { event_id: string } | null = event;
+    const hook = this.options.beforeSend;
+    if (hook !== undefined) {
+      try {
+        final = hook(event as never) as { event_id: string } | null;
+      } catch (error) {
+        this.debugWarn(`beforeSend threw (${String(error)}); the event is dropped`);
+        final = null;
+      }
+      if (final === null || final === undefined) {
+        this.recordDroppedEvent('before_send', 'error', 1);
+        return '';
+      }
+    }
+    if (this.eventSink === undefined) {
+      this.debugWarn('captureException: no dsn or transport configured; the event is not sent');
+      return '';
+    }
+    const header: Record<string, unknown> = {
+      event_id: final.event_id,
+      sdk: { name: SDK_NAME, version: SDK_VERSION },
+    };
+    if (dsc !== undefined) header.trace = { ...dsc };
+    this.eventSink.sendEnvelope([header, [[{ type: 'event' }, final]]]);
+    return final.event_id;
   }
 
   recordDroppedEvent(reason: DiscardReason, category: DiscardCategory, quantity: number): void {

@@ -1,4 +1,11 @@
+export { type CaptureContext, captureException, type ErrorEvent } from './api/errors.js';
+export { logger, ParameterizedString } from './api/logger.js';
+export { type MetricOptions, metrics } from './api/metrics.js';
 export { Client, getClient } from './client.js';
+export type { Envelope, EnvelopeHeader, EnvelopeItem, ItemHeader } from './delivery/envelope.js';
+export { serializeEnvelope } from './delivery/envelope.js';
+export { type HttpTransportOptions, makeHttpTransport } from './delivery/http-transport.js';
+export type { Transport, TransportFactory, TransportOptions, TransportResponse } from './delivery/transport.js';
 export { type Dsn, envelopeEndpoint, parseDsn } from './dsn.js';
 export type { ResolvedOptions, SieveOptions } from './options.js';
 export { InMemorySpanProcessor } from './processors/in-memory.js';

@@ -1,7 +1,8 @@
+import type { TransportFactory } from './delivery/transport.js';
 import { type Dsn, parseDsn } from './dsn.js';
 import type { RandomSource } from './sampling/sample-rand.js';
 import { describeValue, parseSampleRate } from './sampling/sample-rate.js';
-import type { SpanProcessor, TracesSampler } from './types.js';
+import type { LogRecord, MetricRecord, SpanProcessor, TracesSampler } from './types.js';
 
 export interface SieveOptions {
   /** Where data goes. Defaults to the SIEVE_DSN, then SENTRY_DSN environment variable. */
@@ -40,6 +41,22 @@ export interface SieveOptions {
   recordOutputs?: boolean;
   /** Print warnings about invalid options, sampler results and attributes. */
   debug?: boolean;
+  /** Replaces the HTTP transport, as Sentry's `transport` option does: `(options) => ({ send, flush })`. */
+  transport?: TransportFactory;
+  /** Change or drop (return null) each log before it is sent. */
+  beforeSendLog?: (log: LogRecord) => LogRecord | null;
+  /** Change or drop (return null) each metric before it is sent. */
+  beforeSendMetric?: (metric: MetricRecord) => MetricRecord | null;
+  /** Change or drop (return null) each error event before it is sent. */
+  beforeSend?: (event: Record<string, unknown>) => Record<string, unknown> | null;
+  /** Capture uncaught exceptions and unhandled rejections (default true); Node still exits as before. */
+  captureUncaught?: boolean;
+  /** Flush before the process exits and on SIGTERM (default true). */
+  flushOnExit?: boolean;
+  /** Register as the global @opentelemetry/api tracer provider, context manager and propagator (default true). */
+  openTelemetry?: boolean;
+  /** Envelopes in flight to the DSN at once; beyond it new ones are dropped and counted. Default 64. */
+  maxPendingEnvelopes?: number;
   /** Source of randomness for sample_rand, for reproducible tests. Default Math.random. */
   random?: RandomSource;
 }
@@ -66,6 +83,21 @@ export interface ResolvedOptions {
   recordOutputs: boolean;
   debug: boolean;
   random: RandomSource;
+  transport: TransportFactory | undefined;
+  beforeSendLog: ((log: LogRecord) => LogRecord | null) | undefined;
+  beforeSendMetric: ((metric: MetricRecord) => MetricRecord | null) | undefined;
+  beforeSend: ((event: Record<string, unknown>) => Record<string, unknown> | null) | undefined;
+  captureUncaught: boolean;
+  flushOnExit: boolean;
+  openTelemetry: boolean;
+  maxPendingEnvelopes: number;
+}
+
+function fn<T>(value: unknown, name: string, warnings: string[]): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'function') return value as T;
+  warnings.push(`option ${name} must be a function, got ${describeValue(value)}; ignored`);
+  return undefined;
 }
 
 function bool(value: unknown, fallback: boolean, name: string, warnings: string[]): boolean {
@@ -190,6 +222,17 @@ export function resolveOptions(
     recordOutputs: bool(o.recordOutputs, false, 'recordOutputs', warnings),
     debug: bool(o.debug, false, 'debug', warnings),
     random: random ?? Math.random,
+    transport: fn(o.transport, 'transport', warnings),
+    beforeSendLog: fn(o.beforeSendLog, 'beforeSendLog', warnings),
+    beforeSendMetric: fn(o.beforeSendMetric, 'beforeSendMetric', warnings),
+    beforeSend: fn(o.beforeSend, 'beforeSend', warnings),
+    captureUncaught: bool(o.captureUncaught, true, 'captureUncaught', warnings),
+    flushOnExit: bool(o.flushOnExit, true, 'flushOnExit', warnings),
+    openTelemetry: bool(o.openTelemetry, true, 'openTelemetry', warnings),
+    maxPendingEnvelopes:
+      typeof o.maxPendingEnvelopes === 'number' && o.maxPendingEnvelopes >= 1
+        ? Math.floor(o.maxPendingEnvelopes)
+        : 64,
   };
   return { options, warnings };
 }
