@@ -38,14 +38,6 @@ function start(options: SieveOptions = {}) {
   });
 }
 
-async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(5);
-  }
-}
-
 describe('every item type arrives well-formed', () => {
   test('spans: one envelope per trace, DSC in the header, span v2 items, auth in the query', async () => {
     start({ tracesSampleRate: 1 });
