@@ -5,10 +5,16 @@ export { Client, getClient } from './client.js';
 export type { Envelope, EnvelopeHeader, EnvelopeItem, ItemHeader } from './delivery/envelope.js';
 export { serializeEnvelope } from './delivery/envelope.js';
 export { type HttpTransportOptions, makeHttpTransport } from './delivery/http-transport.js';
-export type { Transport, TransportFactory, TransportOptions, TransportResponse } from './delivery/transport.js';
+export type {
+  Transport,
+  TransportFactory,
+  TransportOptions,
+  TransportResponse,
+} from './delivery/transport.js';
 export { type Dsn, envelopeEndpoint, parseDsn } from './dsn.js';
 export * from './exporters/otlp/index.js';
 export type { ResolvedOptions, SieveOptions } from './options.js';
+export * from './otel/index.js';
 export { InMemorySpanProcessor } from './processors/in-memory.js';
 export type { IncomingHeaders } from './propagation/incoming.js';
 export type { TraceHeaders } from './propagation/outgoing.js';

@@ -8,6 +8,7 @@ import { envelopeEndpoint } from './dsn.js';
 import { instrumentFetch, instrumentHttpClient } from './integrations/http-client.js';
 import { instrumentHttpServer } from './integrations/http-server.js';
 import type { SieveOptions } from './options.js';
+import { installOpenTelemetryBridge } from './otel/install.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** Wires the envelope exporter when there is somewhere to send: a DSN or a custom transport. */
@@ -54,6 +55,8 @@ export function init(options?: SieveOptions): Client {
     if (client.options.httpClient) instrumentHttpClient();
     if (client.options.fetch) instrumentFetch();
     if (client.options.captureUncaught || client.options.flushOnExit) installProcessHooks();
+    // Libraries instrumented with @opentelemetry/api (the Vercel AI SDK, for one) then make Sieve spans.
+    if (client.options.openTelemetry) installOpenTelemetryBridge();
   } catch (error) {
     warn(`could not install instrumentation: ${String(error)}`);
   }

@@ -70,12 +70,30 @@ export function applyAttributes(
   return bad;
 }
 
+/** The fields of a non-Error `{ name, message, stack }` object, or undefined; never throws (getters may). */
+function errorLike(value: unknown): { name: unknown; message: unknown; stack: unknown } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  try {
+    const { name, message, stack } = value as { name?: unknown; message?: unknown; stack?: unknown };
+    return typeof message === 'string' || typeof name === 'string' ? { name, message, stack } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function errorEvent(error: unknown, time: number): SpanEvent {
   const attributes: Attributes = {};
+  const like = error instanceof Error ? undefined : errorLike(error);
   if (error instanceof Error) {
     attributes['exception.type'] = error.name;
     attributes['exception.message'] = error.message;
     if (typeof error.stack === 'string') attributes['exception.stacktrace'] = error.stack;
+  } else if (like !== undefined) {
+    // OpenTelemetry's `Exception` is a plain `{ name, message, stack }` as often as an Error (the Vercel AI
+    // SDK copies its errors into one), and String() of it says only `[object Object]`.
+    if (typeof like.name === 'string') attributes['exception.type'] = like.name;
+    if (typeof like.message === 'string') attributes['exception.message'] = like.message;
+    if (typeof like.stack === 'string') attributes['exception.stacktrace'] = like.stack;
   } else {
     let message: string;
     try {
@@ -185,6 +203,15 @@ export class RecordingSpan implements Span, ReadableSpan {
     return this;
   }
 
+  /** Links (OpenTelemetry's `addLink`) are not kept: Sieve's span format has no place for them yet. */
+  addLink(_link: unknown): this {
+    return this;
+  }
+
+  addLinks(_links: unknown): this {
+    return this;
+  }
+
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.endTime !== undefined) return this;
     let attributes: Attributes | undefined;
@@ -291,6 +318,14 @@ export class NonRecordingSpan implements Span {
   }
 
   addEvent(): this {
+    return this;
+  }
+
+  addLink(): this {
+    return this;
+  }
+
+  addLinks(): this {
     return this;
   }
 
