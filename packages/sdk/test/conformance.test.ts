@@ -136,6 +136,14 @@ describe('seed 1: keep gen_ai roots, inheritOrSampleWith(0.2) otherwise', () => 
       50,
     );
     assert.equal(
+      sampledRoots(
+        50,
+        () => 'ai.generateText',
+        () => ({ 'ai.operationId': 'ai.generateText' }),
+      ),
+      50,
+    );
+    assert.equal(
       sampledRoots(50, () => 'POST /api/chat'),
       50,
     );
