@@ -11,8 +11,11 @@ export interface AiFirstOptions {
 
 function isAiRoot(context: SamplingContext): boolean {
   const attributes = context.attributes;
-  if (attributes !== undefined && attributes !== null && attributes['gen_ai.operation.name'] !== undefined)
-    return true;
+  if (attributes !== undefined && attributes !== null) {
+    if (attributes['gen_ai.operation.name'] !== undefined) return true;
+    // The Vercel AI SDK's roots (`ai.generateText`, `ai.streamText`, …) carry only `ai.*` attributes at start.
+    if (attributes['ai.operationId'] !== undefined) return true;
+  }
   const op = context.op;
   return typeof op === 'string' && op.startsWith('gen_ai.');
 }
