@@ -395,3 +395,31 @@ describe('hooks and bad input', () => {
     assert.equal(receiver.envelopes.length, 0);
   });
 });
+
+describe('item size', () => {
+  test('items stay under 1 MiB: big batches are split into several envelopes, nothing lost', async () => {
+    start({ tracesSampleRate: 1, sendClientReports: false });
+    const text = 'x'.repeat(7000);
+    startSpan({ name: 'root' }, () => {
+      for (let i = 0; i < 400; i++) startSpan({ name: `c${i}`, attributes: { text } }, () => {});
+    });
+    for (let i = 0; i < 300; i++) logger.info(text, { i });
+    await flush(5000);
+    const spanItems = receiver.items('span');
+    assert.ok(spanItems.length >= 3, `${spanItems.length} span items`);
+    assert.equal(receiver.records('span').length, 401);
+    assert.equal(receiver.records('log').length, 300);
+    for (const envelope of receiver.envelopes) {
+      for (const item of envelope.items) assert.ok(JSON.stringify(item.payload).length < 1_048_576);
+    }
+    // All spans of the trace carry the same DSC, whichever envelope they came in.
+    assert.equal(
+      new Set(
+        receiver.envelopes
+          .filter((e) => e.items[0]?.header.type === 'span')
+          .map((e) => JSON.stringify(e.header.trace)),
+      ).size,
+      1,
+    );
+  });
+});

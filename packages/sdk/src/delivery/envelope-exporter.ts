@@ -1,8 +1,9 @@
 import os from 'node:os';
+import type { DiscardCategory } from '../trace/span.js';
 import type { LogRecord, MetricRecord, ReadableSpan, SpanProcessor } from '../types.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import type { Delivery, DropRecorder } from './delivery.js';
-import type { Envelope, EnvelopeHeader, EnvelopeItem } from './envelope.js';
+import { type Envelope, type EnvelopeHeader, type ItemType, itemCategory } from './envelope.js';
 import { type CommonAttributes, toSpanV2Item } from './span-item.js';
 import { type TypedAttributes, toTypedAttributes, typedValue } from './typed-attributes.js';
 
@@ -23,6 +24,12 @@ export interface EnvelopeExporterOptions {
   /** Returns and resets the counts of dropped data. */
   takeDiscardedEvents(): Array<{ reason: string; category: string; quantity: number }>;
 }
+
+const SPAN_CONTENT_TYPE = 'application/vnd.sentry.items.span.v2+json';
+const LOG_CONTENT_TYPE = 'application/vnd.sentry.items.log+json';
+const METRIC_CONTENT_TYPE = 'application/vnd.sentry.items.trace-metric+json';
+/** Relay's limit is 1 MiB per item; stay under it with room for the item header. */
+const MAX_ITEM_BYTES = 1_000_000;
 
 interface TraceBatch {
   spans: ReadableSpan[];
@@ -143,31 +150,28 @@ export class EnvelopeExporter implements SpanProcessor {
     if (this.logs.length > 0) {
       const logs = this.logs;
       this.logs = [];
-      for (let i = 0; i < logs.length; i += this.maxBatch) this.sendLogs(logs.slice(i, i + this.maxBatch));
+      this.sendLogs(logs);
     }
     if (this.metrics.length > 0) {
       const metrics = this.metrics;
       this.metrics = [];
-      for (let i = 0; i < metrics.length; i += this.maxBatch)
-        this.sendMetrics(metrics.slice(i, i + this.maxBatch));
+      this.sendMetrics(metrics);
     }
   }
 
   private sendSpans(spans: ReadableSpan[]): void {
-    const dsc = { ...spans[0]!.dynamicSamplingContext() };
-    for (let i = 0; i < spans.length; i += this.maxBatch) {
-      const chunk = spans.slice(i, i + this.maxBatch);
-      const items = chunk.map((span) => toSpanV2Item(span, this.spanCommon));
-      const item: EnvelopeItem = [
-        { type: 'span', item_count: items.length, content_type: 'application/vnd.sentry.items.span.v2+json' },
-        { version: 2, items },
-      ];
-      this.delivery.send([this.header(dsc), [item]]);
-    }
+    const header = this.header({ ...spans[0]!.dynamicSamplingContext() });
+    this.sendContainer(
+      spans,
+      (span) => toSpanV2Item(span, this.spanCommon),
+      'span',
+      SPAN_CONTENT_TYPE,
+      header,
+    );
   }
 
   private sendLogs(logs: LogRecord[]): void {
-    const items = logs.map((log) => {
+    const toItem = (log: LogRecord) => {
       const attributes = toTypedAttributes(log.attributes, { ...this.recordCommon });
       if (log.spanId !== undefined) attributes['sentry.trace.parent_span_id'] = typedValue(log.spanId);
       return {
@@ -178,20 +182,12 @@ export class EnvelopeExporter implements SpanProcessor {
         severity_number: log.severityNumber,
         attributes,
       };
-    });
-    this.delivery.send([
-      this.header(),
-      [
-        [
-          { type: 'log', item_count: items.length, content_type: 'application/vnd.sentry.items.log+json' },
-          { version: 2, items },
-        ],
-      ],
-    ]);
+    };
+    this.sendContainer(logs, toItem, 'log', LOG_CONTENT_TYPE, this.header());
   }
 
   private sendMetrics(metrics: MetricRecord[]): void {
-    const items = metrics.map((metric) => {
+    const toItem = (metric: MetricRecord) => {
       const item: Record<string, unknown> = {
         timestamp: metric.timestamp / 1000,
         trace_id: metric.traceId,
@@ -203,20 +199,45 @@ export class EnvelopeExporter implements SpanProcessor {
       if (metric.spanId !== undefined) item.span_id = metric.spanId;
       if (metric.unit !== undefined) item.unit = metric.unit;
       return item;
-    });
-    this.delivery.send([
-      this.header(),
-      [
-        [
-          {
-            type: 'trace_metric',
-            item_count: items.length,
-            content_type: 'application/vnd.sentry.items.trace-metric+json',
-          },
-          { version: 2, items },
-        ],
-      ],
-    ]);
+    };
+    this.sendContainer(metrics, toItem, 'trace_metric', METRIC_CONTENT_TYPE, this.header());
+  }
+
+  /**
+   * Sends records as `{"version":2,"items":[…]}` container items, one envelope per item, each bounded by
+   * count (maxBatchSize) and by size (Relay refuses items over 1 MiB). Records are serialised one by one
+   * here, once: the payload goes to the transport as a ready JSON string.
+   */
+  private sendContainer<T>(
+    records: readonly T[],
+    toItem: (record: T) => unknown,
+    type: ItemType,
+    contentType: string,
+    header: EnvelopeHeader,
+  ): void {
+    let parts: string[] = [];
+    let bytes = 0;
+    const emit = () => {
+      if (parts.length === 0) return;
+      const payload = `{"version":2,"items":[${parts.join(',')}]}`;
+      this.delivery.send([
+        header,
+        [[{ type, item_count: parts.length, content_type: contentType }, payload]],
+      ]);
+      parts = [];
+      bytes = 0;
+    };
+    for (const record of records) {
+      const json = JSON.stringify(toItem(record));
+      if (json.length > MAX_ITEM_BYTES) {
+        this.drops.recordDroppedEvent('invalid_data', itemCategory(type) as DiscardCategory, 1);
+        continue;
+      }
+      if (parts.length >= this.maxBatch || bytes + json.length > MAX_ITEM_BYTES) emit();
+      parts.push(json);
+      bytes += json.length + 1;
+    }
+    emit();
   }
 
   /** Sends the counts of dropped data, if any. */

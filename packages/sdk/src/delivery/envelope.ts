@@ -44,15 +44,17 @@ export function itemCategory(type: ItemType): string {
 }
 
 /**
- * Serialises an envelope to one buffer. Payloads that are strings or bytes are written as they are
- * (with `length`, since they may contain newlines); objects are JSON, which never contains a raw newline.
+ * Serialises an envelope to one buffer. Objects are written as JSON, which never contains a raw newline;
+ * strings (ready JSON) are written as they are; bytes, and strings with a newline, get a `length`.
  */
 export function serializeEnvelope(envelope: Envelope): Buffer {
   const [header, items] = envelope;
   const parts: Buffer[] = [Buffer.from(JSON.stringify(header))];
   for (const [itemHeader, payload] of items) {
-    if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+    if (typeof payload === 'string' && !payload.includes('\n')) {
+      parts.push(Buffer.from(`\n${JSON.stringify(itemHeader)}\n${payload}`));
+    } else if (typeof payload === 'string' || payload instanceof Uint8Array) {
+      const bytes = Buffer.from(payload);
       parts.push(Buffer.from(`\n${JSON.stringify({ ...itemHeader, length: bytes.length })}\n`), bytes);
     } else {
       parts.push(Buffer.from(`\n${JSON.stringify(itemHeader)}\n${JSON.stringify(payload)}`));
