@@ -1,3 +1,4 @@
+import { applyBeforeSend } from './api/record-context.js';
 import type { Envelope } from './delivery/envelope.js';
 import { type ResolvedOptions, resolveOptions, type SieveOptions } from './options.js';
 import type { DiscardCategory, DiscardReason, SpanSink } from './trace/span.js';
@@ -78,20 +79,14 @@ export class Client implements SpanSink {
    * dropped or there is nowhere to send it.
    */
   captureEvent(event: { event_id: string }, dsc: Readonly<Record<string, string>> | undefined): string {
-    let final: { event_id: string } | null = event;
-    const hook = this.options.beforeSend;
-    if (hook !== undefined) {
-      try {
-        final = hook(event as never) as { event_id: string } | null;
-      } catch (error) {
-        this.debugWarn(`beforeSend threw (${String(error)}); the event is dropped`);
-        final = null;
-      }
-      if (final === null || final === undefined) {
-        this.recordDroppedEvent('before_send', 'error', 1);
-        return '';
-      }
-    }
+    const final = applyBeforeSend(
+      this,
+      this.options.beforeSend as ((e: object) => object | null) | undefined,
+      event,
+      'beforeSend',
+      'error',
+    ) as { event_id: string } | null;
+    if (final === null) return '';
     if (this.eventSink === undefined) {
       this.debugWarn('captureException: no dsn or transport configured; the event is not sent');
       return '';

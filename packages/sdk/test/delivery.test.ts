@@ -423,3 +423,28 @@ describe('item size', () => {
     );
   });
 });
+
+describe('error hooks', () => {
+  test('beforeSend can change an event or drop it (counted)', async () => {
+    start({
+      beforeSend: (event) =>
+        (event.tags as Record<string, string> | undefined)?.drop === 'yes'
+          ? null
+          : { ...event, level: 'warning' },
+    });
+    const kept = captureException(new Error('kept'));
+    const dropped = captureException(new Error('dropped'), { attributes: { drop: 'yes' } });
+    await flush(2000);
+    assert.match(kept, /^[0-9a-f]{32}$/);
+    assert.equal(dropped, '');
+    const events = receiver.items('event').map((i) => i.payload as { level: string });
+    assert.deepEqual(
+      events.map((e) => e.level),
+      ['warning'],
+    );
+    const reports = receiver
+      .items('client_report')
+      .flatMap((i) => (i.payload as { discarded_events: unknown[] }).discarded_events);
+    assert.deepEqual(reports, [{ reason: 'before_send', category: 'error', quantity: 1 }]);
+  });
+});

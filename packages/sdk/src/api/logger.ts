@@ -2,7 +2,7 @@ import { getClient } from '../client.js';
 import { describeValue } from '../sampling/sample-rate.js';
 import { nowMs } from '../trace/time.js';
 import type { Attributes, LogLevel, LogRecord } from '../types.js';
-import { recordContext, sanitizeAttributes } from './record-context.js';
+import { applyBeforeSend, recordContext, sanitizeAttributes } from './record-context.js';
 
 const SEVERITY: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 const MAX_BODY = 16_384;
@@ -63,7 +63,7 @@ function emit(level: LogLevel, message: unknown, attributes: unknown): void {
       );
     }
     const { traceId, spanId } = recordContext();
-    let record: LogRecord | null = {
+    const record: LogRecord = {
       timestamp: nowMs(),
       level,
       severityNumber: SEVERITY[level],
@@ -72,20 +72,8 @@ function emit(level: LogLevel, message: unknown, attributes: unknown): void {
       spanId,
       attributes: attrs,
     };
-    const hook = client.options.beforeSendLog;
-    if (hook !== undefined) {
-      try {
-        record = hook(record);
-      } catch (error) {
-        client.debugWarn(`beforeSendLog threw (${String(error)}); the log is dropped`);
-        record = null;
-      }
-      if (record === null || record === undefined) {
-        client.recordDroppedEvent('before_send', 'log_item', 1);
-        return;
-      }
-    }
-    client.emitLog(record);
+    const final = applyBeforeSend(client, client.options.beforeSendLog, record, 'beforeSendLog', 'log_item');
+    if (final !== null) client.emitLog(final);
   } catch (error) {
     getClient()?.debugWarn(`logger.${level} failed: ${String(error)}`);
   }

@@ -2,7 +2,7 @@ import { getClient } from '../client.js';
 import { describeValue } from '../sampling/sample-rate.js';
 import { nowMs } from '../trace/time.js';
 import type { Attributes, MetricRecord, MetricType } from '../types.js';
-import { recordContext, sanitizeAttributes } from './record-context.js';
+import { applyBeforeSend, recordContext, sanitizeAttributes } from './record-context.js';
 
 export interface MetricOptions {
   /** e.g. 'millisecond', 'byte', 'none'. */
@@ -40,7 +40,7 @@ function emit(type: MetricType, name: unknown, value: unknown, options: MetricOp
     }
     const unit = typeof options?.unit === 'string' ? options.unit : undefined;
     const { traceId, spanId } = recordContext();
-    let record: MetricRecord | null = {
+    const record: MetricRecord = {
       timestamp: nowMs(),
       name,
       type,
@@ -50,20 +50,14 @@ function emit(type: MetricType, name: unknown, value: unknown, options: MetricOp
       spanId,
       attributes,
     };
-    const hook = client.options.beforeSendMetric;
-    if (hook !== undefined) {
-      try {
-        record = hook(record);
-      } catch (error) {
-        client.debugWarn(`beforeSendMetric threw (${String(error)}); the metric is dropped`);
-        record = null;
-      }
-      if (record === null || record === undefined) {
-        client.recordDroppedEvent('before_send', 'trace_metric', 1);
-        return;
-      }
-    }
-    client.emitMetric(record);
+    const final = applyBeforeSend(
+      client,
+      client.options.beforeSendMetric,
+      record,
+      'beforeSendMetric',
+      'trace_metric',
+    );
+    if (final !== null) client.emitMetric(final);
   } catch (error) {
     getClient()?.debugWarn(`metrics.${type} failed: ${String(error)}`);
   }

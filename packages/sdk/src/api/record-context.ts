@@ -1,6 +1,8 @@
+import type { Client } from '../client.js';
 import { describeValue } from '../sampling/sample-rate.js';
 import { currentSpan } from '../trace/context.js';
 import { generateTraceId } from '../trace/ids.js';
+import type { DiscardCategory } from '../trace/span.js';
 import type { Attributes } from '../types.js';
 
 let orphanTraceId: string | undefined;
@@ -61,4 +63,30 @@ export function sanitizeAttributes(input: unknown, into: Attributes): number {
     }
   }
   return changed;
+}
+
+/**
+ * Runs a user's before-send hook on a record. A null result or a throw drops the record (counted as
+ * `before_send`); the result is what to send, or null.
+ */
+export function applyBeforeSend<T>(
+  client: Client,
+  hook: ((record: T) => T | null) | undefined,
+  record: T,
+  hookName: string,
+  category: DiscardCategory,
+): T | null {
+  if (hook === undefined) return record;
+  let result: T | null | undefined;
+  try {
+    result = hook(record);
+  } catch (error) {
+    client.debugWarn(`${hookName} threw (${String(error)}); the record is dropped`);
+    result = null;
+  }
+  if (result === null || result === undefined) {
+    client.recordDroppedEvent('before_send', category, 1);
+    return null;
+  }
+  return result;
 }
