@@ -146,14 +146,16 @@ async function runAll() {
     for (const id of peerIds) {
       for (const scenario of scenarios) {
         const cell = results[id][scenario];
-        const where = `pass ${pass}/${settings.passes}  ${PEERS[id].label.padEnd(24)} ${SCENARIOS[scenario].title.padEnd(20)}`;
+        const where = `pass ${pass}/${settings.passes}  ${PEERS[id].label.padEnd(24)} ${SCENARIOS[scenario].title.padEnd(25)}`;
         process.stderr.write(`  ${where} `);
         const result = await runInChild(id, scenario);
         cell.samples.push(...result.samples);
         cell.spansPerSample = Math.min(cell.spansPerSample, result.spansPerSample);
+        if (result.bytesPerSpan !== undefined) cell.bytesPerSpan = result.bytesPerSpan;
+        const bytes = result.bytesPerSpan === undefined ? '' : `, ${Math.round(result.bytesPerSpan)} B/span`;
         process.stderr.write(
           `${fmt(median(result.samples))} ns/span (${fmt(Math.min(...result.samples))}–` +
-            `${fmt(Math.max(...result.samples))}, ${result.spansPerSample.toLocaleString('en-US')}+ spans a sample)\n`,
+            `${fmt(Math.max(...result.samples))}, ${result.spansPerSample.toLocaleString('en-US')}+ spans a sample${bytes})\n`,
         );
       }
     }
@@ -168,8 +170,9 @@ async function runAll() {
   const seconds = Math.round((Date.now() - started) / 1000);
 
   const table = renderTable(results, peerIds, scenarios);
+  const bytes = renderBytes(results, peerIds, scenarios);
   const targets = renderTargets(results);
-  console.log(`\n${table}\n\n${targets}\n`);
+  console.log(`\n${table}\n${bytes === '' ? '' : `\n${bytes}\n`}\n${targets}\n`);
 
   const machine = machineInfo();
   const versions = peerIds
@@ -189,6 +192,7 @@ async function runAll() {
     '',
     table,
     '',
+    ...(bytes === '' ? [] : [bytes, '']),
     targets,
     '',
     '## Spread (min–max of the samples, ns/span)',
@@ -226,6 +230,20 @@ function renderTable(results, peerIds, scenarios) {
     return cells;
   });
   return markdownTable(head, rows);
+}
+
+/** Wire bytes per span of each serialised row, as the check before timing parsed them back. */
+function renderBytes(results, peerIds, scenarios) {
+  return scenarios
+    .filter((scenario) => SCENARIOS[scenario].serialised)
+    .map((scenario) => {
+      const each = peerIds.map(
+        (id) =>
+          `${PEERS[id].label} ${Math.round(results[id][scenario].bytesPerSpan).toLocaleString('en-US')}`,
+      );
+      return `Bytes per span, ${SCENARIOS[scenario].title} (uncompressed): ${each.join(', ')}.`;
+    })
+    .join('\n');
 }
 
 function renderSpread(results, peerIds, scenarios) {
