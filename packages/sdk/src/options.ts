@@ -55,7 +55,7 @@ export interface SieveOptions {
   flushOnExit?: boolean;
   /** Register as the global @opentelemetry/api tracer provider, context manager and propagator (default true). */
   openTelemetry?: boolean;
-  /** Envelopes in flight to the DSN at once; beyond it new ones are dropped and counted. Default 64. */
+  /** Envelopes waiting or in flight to the DSN (8 are sent at once); beyond it new ones are dropped and counted. Default 1000. */
   maxPendingEnvelopes?: number;
   /** Source of randomness for sample_rand, for reproducible tests. Default Math.random. */
   random?: RandomSource;
@@ -232,7 +232,7 @@ export function resolveOptions(
     maxPendingEnvelopes:
       typeof o.maxPendingEnvelopes === 'number' && o.maxPendingEnvelopes >= 1
         ? Math.floor(o.maxPendingEnvelopes)
-        : 64,
+        : 1000,
   };
   return { options, warnings };
 }

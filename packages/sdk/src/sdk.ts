@@ -28,7 +28,7 @@ function setUpDelivery(client: Client): void {
     warn(`the transport could not be created (${String(error)}); nothing will be sent`);
     return;
   }
-  const delivery = new Delivery(transport, client, client.options.maxPendingEnvelopes);
+  const delivery = new Delivery(transport, client, { maxQueued: client.options.maxPendingEnvelopes });
   const exporter = new EnvelopeExporter(delivery, client, {
     environment: client.options.environment,
     release: client.options.release,

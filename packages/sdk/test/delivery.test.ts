@@ -448,3 +448,18 @@ describe('error hooks', () => {
     assert.deepEqual(reports, [{ reason: 'before_send', category: 'error', quantity: 1 }]);
   });
 });
+
+describe('bursts', () => {
+  test('500 traces ending in one tick all arrive: envelopes wait their turn instead of being dropped', async () => {
+    start({ tracesSampleRate: 1, sendClientReports: false });
+    for (let i = 0; i < 500; i++)
+      startSpan({ name: `job ${i}` }, () => startSpan({ name: 'step' }, () => {}));
+    assert.equal(await flush(10_000), true);
+    assert.equal(receiver.records('span').length, 1000);
+    assert.equal(
+      new Set(receiver.envelopes.map((e) => (e.header.trace as { trace_id: string }).trace_id)).size,
+      500,
+    );
+    assert.deepEqual(getClient()?.takeDiscardedEvents(), []);
+  });
+});
