@@ -4,7 +4,7 @@ import type { LogRecord, MetricRecord, ReadableSpan, SpanProcessor } from '../ty
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import type { Delivery, DropRecorder } from './delivery.js';
 import { type Envelope, type EnvelopeHeader, type ItemType, itemCategory } from './envelope.js';
-import { type CommonAttributes, toSpanV2Item } from './span-item.js';
+import { type CommonAttributes, commonAttributes, spanV2Json } from './span-item.js';
 import { type TypedAttributes, toTypedAttributes, typedValue } from './typed-attributes.js';
 
 export interface EnvelopeExporterOptions {
@@ -71,7 +71,7 @@ export class EnvelopeExporter implements SpanProcessor {
       'sentry.environment': typedValue(options.environment),
     };
     if (options.release !== undefined) common['sentry.release'] = typedValue(options.release);
-    this.spanCommon = { typed: common };
+    this.spanCommon = commonAttributes(common);
     this.recordCommon = { ...common, 'server.address': typedValue(os.hostname()) };
     this.timer = setInterval(() => this.flushBuffers(), options.flushIntervalMs ?? 5000);
     this.timer.unref();
@@ -161,33 +161,27 @@ export class EnvelopeExporter implements SpanProcessor {
 
   private sendSpans(spans: ReadableSpan[]): void {
     const header = this.header({ ...spans[0]!.dynamicSamplingContext() });
-    this.sendContainer(
-      spans,
-      (span) => toSpanV2Item(span, this.spanCommon),
-      'span',
-      SPAN_CONTENT_TYPE,
-      header,
-    );
+    this.sendContainer(spans, (span) => spanV2Json(span, this.spanCommon), 'span', SPAN_CONTENT_TYPE, header);
   }
 
   private sendLogs(logs: LogRecord[]): void {
-    const toItem = (log: LogRecord) => {
+    const toJson = (log: LogRecord) => {
       const attributes = toTypedAttributes(log.attributes, { ...this.recordCommon });
       if (log.spanId !== undefined) attributes['sentry.trace.parent_span_id'] = typedValue(log.spanId);
-      return {
+      return JSON.stringify({
         timestamp: log.timestamp / 1000,
         level: log.level,
         body: log.body,
         trace_id: log.traceId,
         severity_number: log.severityNumber,
         attributes,
-      };
+      });
     };
-    this.sendContainer(logs, toItem, 'log', LOG_CONTENT_TYPE, this.header());
+    this.sendContainer(logs, toJson, 'log', LOG_CONTENT_TYPE, this.header());
   }
 
   private sendMetrics(metrics: MetricRecord[]): void {
-    const toItem = (metric: MetricRecord) => {
+    const toJson = (metric: MetricRecord) => {
       const item: Record<string, unknown> = {
         timestamp: metric.timestamp / 1000,
         trace_id: metric.traceId,
@@ -198,9 +192,9 @@ export class EnvelopeExporter implements SpanProcessor {
       };
       if (metric.spanId !== undefined) item.span_id = metric.spanId;
       if (metric.unit !== undefined) item.unit = metric.unit;
-      return item;
+      return JSON.stringify(item);
     };
-    this.sendContainer(metrics, toItem, 'trace_metric', METRIC_CONTENT_TYPE, this.header());
+    this.sendContainer(metrics, toJson, 'trace_metric', METRIC_CONTENT_TYPE, this.header());
   }
 
   /**
@@ -210,7 +204,7 @@ export class EnvelopeExporter implements SpanProcessor {
    */
   private sendContainer<T>(
     records: readonly T[],
-    toItem: (record: T) => unknown,
+    toJson: (record: T) => string,
     type: ItemType,
     contentType: string,
     header: EnvelopeHeader,
@@ -228,7 +222,7 @@ export class EnvelopeExporter implements SpanProcessor {
       bytes = 0;
     };
     for (const record of records) {
-      const json = JSON.stringify(toItem(record));
+      const json = toJson(record);
       if (json.length > MAX_ITEM_BYTES) {
         this.drops.recordDroppedEvent('invalid_data', itemCategory(type) as DiscardCategory, 1);
         continue;
