@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface ServeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  storage: 'duckdb' | 'clickhouse';
+  clickhouseUrl: string | undefined;
+  /** The default project's DSN key. */
+  publicKey: string;
+  /** 0 keeps data forever. */
+  retentionDays: number;
+  /** Largest request body accepted (compressed, as sent). */
+  maxBodyBytes: number;
+  /** Largest body after decompression. */
+  maxDecompressedBytes: number;
+}
+
+/** A bad flag or environment value: the CLI prints the message and exits with code 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const HELP = `Usage: sieve serve [options]
+
+Runs the Sieve server: ingests Sentry envelopes (POST /api/<project>/envelope/) and OTLP/HTTP
+(POST /v1/traces, /v1/logs, /v1/metrics; protobuf or JSON), stores them in embedded DuckDB, and
+serves the query API under /api/v1/ and the web UI at /.
+
+Options (each also read from the environment variable shown):
+  --port <n>              port to listen on (SIEVE_PORT, default 4318, the OTLP/HTTP port)
+  --host <addr>           address to listen on (SIEVE_HOST, default 127.0.0.1). Requests without a
+                          key are accepted into the default project only on a loopback address.
+  --data-dir <dir>        where the database and the generated key live (SIEVE_DATA_DIR, default ./.sieve)
+  --storage <kind>        duckdb | clickhouse (SIEVE_STORAGE, default duckdb)
+  --clickhouse-url <url>  ClickHouse HTTP URL for --storage clickhouse (SIEVE_CLICKHOUSE_URL)
+  --public-key <key>      the default project's DSN key (SIEVE_PUBLIC_KEY; generated and kept in
+                          <data-dir>/config.json when absent)
+  --retention-days <n>    delete data older than n days; 0 keeps everything (SIEVE_RETENTION_DAYS, default 30)
+  --max-body-mb <n>       largest request body in MiB (SIEVE_MAX_BODY_MB, default 20)
+  -h, --help              show this help
+
+On start it prints the UI URL and a line "DSN: http://<key>@<host>:<port>/1" to give to any Sentry
+SDK; OpenTelemetry exporters use http://<host>:<port> with "Authorization: Bearer <key>".
+SIGINT or SIGTERM stops accepting requests, finishes pending commits and closes the database.
+`;
+
+function integer(value: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** Reads flags (winning) and environment variables; generates and persists the public key when absent. */
+export async function resolveConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<ServeConfig> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        storage: { type: 'string' },
+        'clickhouse-url': { type: 'string' },
+        'public-key': { type: 'string' },
+        'retention-days': { type: 'string' },
+        'max-body-mb': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nRun "sieve --help" for the options.`);
+  }
+  const pick = (flag: string, variable: string): string | undefined =>
+    (values[flag] as string | undefined) ?? (env[variable] === '' ? undefined : env[variable]);
+
+  const port = integer(pick('port', 'SIEVE_PORT') ?? '4318', '--port', 0, 65535);
+  const host = pick('host', 'SIEVE_HOST') ?? '127.0.0.1';
+  const dataDir = resolve(pick('data-dir', 'SIEVE_DATA_DIR') ?? './.sieve');
+  const storage = pick('storage', 'SIEVE_STORAGE') ?? 'duckdb';
+  if (storage !== 'duckdb' && storage !== 'clickhouse') {
+    throw new ConfigError(`--storage must be duckdb or clickhouse, got "${storage}"`);
+  }
+  const clickhouseUrl = pick('clickhouse-url', 'SIEVE_CLICKHOUSE_URL');
+  if (storage === 'clickhouse' && clickhouseUrl === undefined) {
+    throw new ConfigError('--storage clickhouse needs --clickhouse-url (or SIEVE_CLICKHOUSE_URL)');
+  }
+  const retentionDays = integer(
+    pick('retention-days', 'SIEVE_RETENTION_DAYS') ?? '30',
+    '--retention-days',
+    0,
+    36500,
+  );
+  const maxBodyMb = integer(pick('max-body-mb', 'SIEVE_MAX_BODY_MB') ?? '20', '--max-body-mb', 1, 200);
+
+  await mkdir(dataDir, { recursive: true });
+  let publicKey = pick('public-key', 'SIEVE_PUBLIC_KEY');
+  if (publicKey !== undefined && !KEY.test(publicKey)) {
+    throw new ConfigError('--public-key must be 8–128 characters of letters, digits, "_" or "-"');
+  }
+  publicKey ??= await persistedKey(dataDir);
+  return {
+    port,
+    host,
+    dataDir,
+    storage,
+    clickhouseUrl,
+    publicKey,
+    retentionDays,
+    maxBodyBytes: maxBodyMb * 1024 * 1024,
+    maxDecompressedBytes: maxBodyMb * 4 * 1024 * 1024,
+  };
+}
+
+/** The key kept in <dataDir>/config.json, made on first start so the DSN stays the same across restarts. */
+async function persistedKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'config.json');
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { publicKey?: unknown };
+    if (typeof saved.publicKey === 'string' && KEY.test(saved.publicKey)) return saved.publicKey;
+  } catch {
+    // No file yet, or unreadable: make a new key.
+  }
+  const publicKey = randomBytes(16).toString('hex');
+  await writeFile(file, `${JSON.stringify({ publicKey }, null, 2)}\n`, { mode: 0o600 });
+  return publicKey;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

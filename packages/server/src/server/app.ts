@@ -1,0 +1,121 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ServeConfig } from '../config.js';
+import { IngestError } from '../ingest/errors.js';
+import type { Store } from '../store.js';
+import { homePage } from './home.js';
+import { IngestQueue, Overloaded } from './ingest-queue.js';
+import { BadParameter } from './params.js';
+import { ingestEnvelope, ingestOtlp, type OtlpSignal } from './pipeline.js';
+import { registerQueryRoutes } from './query-routes.js';
+
+export interface AppOptions {
+  config: ServeConfig;
+  store: Store;
+  /** Accept OTLP requests without a key (the server listens on loopback). */
+  allowAnonymous: boolean;
+  /** Rows waiting for commit before ingest answers 429. */
+  maxPendingRows?: number;
+}
+
+function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ error: message });
+}
+
+/**
+ * The HTTP surface: Sentry envelope and OTLP ingest, the query API and the UI. Ingest answers 2xx only
+ * after its rows are committed; every bad request gets a status and a message, never a crash.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const app = Fastify({
+    bodyLimit: config.maxBodyBytes,
+    // Keep-alive from SDK transports; a slow client cannot hold a request open forever.
+    requestTimeout: 60_000,
+    logger: false,
+  });
+  const queue = new IngestQueue(store, options.maxPendingRows);
+  const auth = { publicKey: config.publicKey, allowAnonymous: options.allowAnonymous };
+  const limits = { maxDecompressedBytes: config.maxDecompressedBytes };
+
+  // Browser SDKs post envelopes cross-origin; the key, not the origin, is what authenticates them.
+  await app.register(cors, {
+    origin: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: [
+      'content-type',
+      'content-encoding',
+      'x-sentry-auth',
+      'authorization',
+      'sentry-trace',
+      'baggage',
+    ],
+    exposedHeaders: ['x-sentry-rate-limits', 'retry-after'],
+    maxAge: 86_400,
+  });
+
+  // Ingest bodies are read raw: they may be compressed, and envelopes are not JSON documents.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error instanceof IngestError) return sendError(reply, error.status, error.message);
+    if (error instanceof BadParameter) return sendError(reply, 400, error.message);
+    if (error instanceof Overloaded) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      void reply.header('x-sentry-rate-limits', `${error.retryAfterSeconds}::organization`);
+      return sendError(reply, 429, error.message);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 413, `request body larger than ${config.maxBodyBytes} bytes`);
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, error.statusCode, error.message);
+    }
+    console.error('[sieve] request failed:', error);
+    return sendError(reply, 500, `internal error: ${error.message}`);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  const envelopeHandler = async (
+    request: FastifyRequest<{ Params: { projectId: string }; Querystring: Record<string, string> }>,
+    reply: FastifyReply,
+  ) => {
+    const body = request.body;
+    if (!Buffer.isBuffer(body) || body.length === 0)
+      throw new IngestError(400, 'empty body: expected a Sentry envelope');
+    const result = await ingestEnvelope(body, {
+      projectParam: request.params.projectId,
+      query: request.query,
+      headers: request.headers,
+      auth,
+      limits,
+      legacyStore: request.url.includes('/store'),
+    });
+    await queue.write(result.batch);
+    return reply.code(200).send({ id: result.eventId });
+  };
+  app.post('/api/:projectId/envelope/', envelopeHandler);
+  app.post('/api/:projectId/envelope', envelopeHandler);
+  // The legacy endpoint older SDKs (Python 1.x) still use for errors.
+  app.post('/api/:projectId/store/', envelopeHandler);
+  app.post('/api/:projectId/store', envelopeHandler);
+
+  for (const signal of ['traces', 'logs', 'metrics'] as const satisfies readonly OtlpSignal[]) {
+    app.post(`/v1/${signal}`, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await ingestOtlp(signal, body, { headers: request.headers, auth, limits });
+      await queue.write(result.batch);
+      return reply.code(200).type(result.contentType).send(result.response);
+    });
+  }
+
+  registerQueryRoutes(app, store);
+  app.get('/healthz', async () => ({ ok: true, pending: queue.pending }));
+  app.get('/', async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(homePage(config, request.headers.host)),
+  );
+  return app;
+}

@@ -1,0 +1,43 @@
+import { batchSize, type IngestBatch } from '../model.js';
+import type { Store } from '../store.js';
+
+/** The queue is full: the request gets 429 with Retry-After. */
+export class Overloaded extends Error {
+  override name = 'Overloaded';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`the ingest queue is full; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * Bounds what waits for the store: rows not yet committed. Past the bound new requests are refused
+ * (429) instead of buffering without limit, so a slow disk or a flood never grows memory unbounded.
+ */
+export class IngestQueue {
+  private pendingRows = 0;
+  private pendingWrites = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly maxPendingRows = 500_000,
+  ) {}
+
+  get pending(): { rows: number; writes: number } {
+    return { rows: this.pendingRows, writes: this.pendingWrites };
+  }
+
+  /** Resolves once the batch is committed; throws Overloaded when the queue is full. */
+  async write(batch: IngestBatch): Promise<void> {
+    const rows = batchSize(batch);
+    if (rows === 0) return;
+    if (this.pendingRows > 0 && this.pendingRows + rows > this.maxPendingRows) throw new Overloaded(1);
+    this.pendingRows += rows;
+    this.pendingWrites++;
+    try {
+      await this.store.write(batch);
+    } finally {
+      this.pendingRows -= rows;
+      this.pendingWrites--;
+    }
+  }
+}

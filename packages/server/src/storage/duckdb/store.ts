@@ -1,0 +1,231 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { IngestBatch } from '../../model.js';
+import type {
+  ErrorPage,
+  ErrorQuery,
+  LogPage,
+  LogQuery,
+  MetricQuery,
+  MetricResult,
+  SamplingQuery,
+  SamplingStats,
+  Store,
+  StoredSpan,
+  TracePage,
+  TraceQuery,
+} from '../../store.js';
+import * as queries from './queries.js';
+import { applyMigrations, MIGRATIONS, type Migration, type MigrationResult } from './schema.js';
+import { GroupCommitWriter, type WriterStats } from './writer.js';
+
+export interface DuckDbStoreOptions {
+  /** Directory of the database; the file is `${dataDir}/sieve.duckdb`. Created when missing. */
+  dataDir?: string;
+  /** Overrides the file path; `':memory:'` for a throw-away in-memory database (tests). */
+  path?: string;
+  /** Row cap of one group commit (default 20,000). */
+  maxRowsPerCommit?: number;
+  /** See WriterOptions.dedupWindowMs (default one hour). */
+  dedupWindowMs?: number;
+  /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
+  yieldEveryRows?: number;
+  /** Connections serving queries in parallel with the writer (default 2, the core count we target). */
+  readConnections?: number;
+  /**
+   * DuckDB settings passed at open, e.g. `{ memory_limit: '2GB', threads: '2' }`. Defaults:
+   * `checkpoint_threshold: '128MB'`: DuckDB's 16 MB default checkpoints every ~2 commits of 20k
+   * spans and halved ingest throughput in our measurements; 128 MB keeps WAL replay after a crash
+   * to a few seconds.
+   */
+  duckdb?: Record<string, string>;
+  /** Schema migrations (tests inject extra versions); defaults to the store's own. */
+  migrations?: readonly Migration[];
+}
+
+const DEFAULT_DUCKDB_CONFIG: Record<string, string> = {
+  checkpoint_threshold: '128MB',
+};
+
+/** A tiny pool: DuckDB runs one statement at a time per connection, and reads must not wait on the writer. */
+class ConnectionPool {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
+  private busy = 0;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly all: DuckDBConnection[]) {
+    this.idle = [...all];
+  }
+
+  async use<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn =
+      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    this.busy++;
+    try {
+      return await fn(conn);
+    } finally {
+      this.busy--;
+      const next = this.waiting.shift();
+      if (next) next(conn);
+      else {
+        this.idle.push(conn);
+        if (this.busy === 0 && this.drained) this.drained();
+      }
+    }
+  }
+
+  /** Waits for running queries, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.busy > 0 || this.waiting.length > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
+    for (const c of this.all) c.closeSync();
+  }
+}
+
+/**
+ * The default Store: an embedded DuckDB file. One writer connection does group commits
+ * (writer.ts); a small pool of read connections serves queries (queries.ts) on MVCC snapshots, so
+ * reads never wait for a commit. DuckDB locks the file, so one process owns it.
+ */
+export class DuckDbStore implements Store {
+  readonly path: string;
+  private readonly options: DuckDbStoreOptions;
+  private instance: DuckDBInstance | null = null;
+  private writerConn: DuckDBConnection | null = null;
+  private writer: GroupCommitWriter | null = null;
+  private pool: ConnectionPool | null = null;
+  private closing = false;
+  private migrationResult: MigrationResult | null = null;
+
+  constructor(options: DuckDbStoreOptions) {
+    if (options.path) this.path = options.path;
+    else if (options.dataDir) this.path = join(options.dataDir, 'sieve.duckdb');
+    else throw new Error('DuckDbStore needs dataDir or path');
+    this.options = options;
+  }
+
+  async open(): Promise<void> {
+    if (this.instance) return;
+    this.closing = false;
+    if (this.path !== ':memory:' && this.options.dataDir && !this.options.path) {
+      await mkdir(this.options.dataDir, { recursive: true });
+    }
+    const instance = await DuckDBInstance.create(this.path, {
+      ...DEFAULT_DUCKDB_CONFIG,
+      ...this.options.duckdb,
+    });
+    const conns: DuckDBConnection[] = [];
+    try {
+      const writerConn = await instance.connect();
+      conns.push(writerConn);
+      this.migrationResult = await applyMigrations(writerConn, this.options.migrations ?? MIGRATIONS);
+      const maxId = await writerConn.runAndReadAll('SELECT coalesce(max(id), 0)::BIGINT AS id FROM logs');
+      const lastLogId = maxId.getRowObjectsJS()[0]?.id;
+      const readers: DuckDBConnection[] = [];
+      for (let i = 0; i < Math.max(1, this.options.readConnections ?? 2); i++) {
+        const c = await instance.connect();
+        conns.push(c);
+        readers.push(c);
+      }
+      this.writer = new GroupCommitWriter(writerConn, {
+        maxRowsPerCommit: this.options.maxRowsPerCommit ?? 20_000,
+        dedupWindowMs: this.options.dedupWindowMs ?? 3_600_000,
+        yieldEveryRows: this.options.yieldEveryRows ?? 500,
+        nextLogId: (typeof lastLogId === 'bigint' ? lastLogId : BigInt(Number(lastLogId ?? 0))) + 1n,
+      });
+      this.pool = new ConnectionPool(readers);
+      this.writerConn = writerConn;
+      this.instance = instance;
+    } catch (err) {
+      for (const c of conns) c.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  /** Versions applied by the last open() and the resulting schema version. */
+  get migrations(): MigrationResult | null {
+    return this.migrationResult;
+  }
+
+  /** Commits, batches and duplicates so far (tests check that concurrent writes share commits). */
+  get stats(): Readonly<WriterStats> {
+    return this.requireWriter().stats;
+  }
+
+  get commitCount(): number {
+    return this.requireWriter().stats.commits;
+  }
+
+  write(batch: IngestBatch): Promise<void> {
+    if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
+    return this.requireWriter().write(batch);
+  }
+
+  listTraces(query: TraceQuery): Promise<TracePage> {
+    return this.read((c) => queries.listTraces(c, query));
+  }
+
+  getTrace(projectId: number, traceId: string): Promise<StoredSpan[]> {
+    return this.read((c) => queries.getTrace(c, projectId, traceId));
+  }
+
+  queryLogs(query: LogQuery): Promise<LogPage> {
+    return this.read((c) => queries.queryLogs(c, query));
+  }
+
+  queryMetrics(query: MetricQuery): Promise<MetricResult> {
+    return this.read((c) => queries.queryMetrics(c, query));
+  }
+
+  samplingStats(query: SamplingQuery): Promise<SamplingStats> {
+    return this.read((c) => queries.samplingStats(c, query));
+  }
+
+  listErrors(query: ErrorQuery): Promise<ErrorPage> {
+    return this.read((c) => queries.listErrors(c, query));
+  }
+
+  /** Runs between commits on the writer connection, so it never conflicts with an ingest transaction. */
+  deleteOlderThan(time: number): Promise<number> {
+    if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
+    return this.requireWriter().runExclusive((c) => queries.deleteOlderThan(c, time));
+  }
+
+  /** Forces a checkpoint (WAL folded into the file); useful before a backup copy of the file. */
+  checkpoint(): Promise<void> {
+    if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
+    return this.requireWriter().runExclusive(async (c) => {
+      await c.run('CHECKPOINT');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing || !this.instance) return;
+    this.closing = true;
+    await this.writer?.drain();
+    await this.pool?.close();
+    this.writerConn?.closeSync();
+    // Closing the instance checkpoints the WAL into the file.
+    this.instance.closeSync();
+    this.instance = null;
+    // The writer object stays so `stats` can still be read after close.
+    this.pool = null;
+    this.writerConn = null;
+  }
+
+  private read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing || !this.pool) return Promise.reject(new Error('DuckDB store is not open'));
+    return this.pool.use(fn);
+  }
+
+  private requireWriter(): GroupCommitWriter {
+    if (!this.writer) throw new Error('DuckDB store is not open');
+    return this.writer;
+  }
+}

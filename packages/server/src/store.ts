@@ -1,0 +1,177 @@
+import type {
+  ErrorRow,
+  IngestBatch,
+  LogLevel,
+  LogRow,
+  MetricType,
+  PlainAttributes,
+  SpanStatus,
+} from './model.js';
+
+/** A time range in epoch milliseconds; both ends optional. */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+export interface TraceQuery extends TimeRange {
+  projectId: number;
+  /** Text search over span names, ops, models and string attribute values. */
+  q?: string;
+  status?: SpanStatus;
+  /** Op of any span in the trace, e.g. 'http.server' or 'gen_ai.chat'. */
+  op?: string;
+  /** Model of any AI span in the trace. */
+  model?: string;
+  /** Only traces with (true) or without (false) an AI span. */
+  hasAi?: boolean;
+  /** Only traces whose duration is at least this many milliseconds. */
+  minDurationMs?: number;
+  /** Exact matches on span attributes (any span in the trace), key → value as text. */
+  attributes?: Record<string, string>;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  /** Page size, 1–1000. */
+  limit: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  /** Name of the trace's root (or earliest segment when the root was not received). */
+  name: string;
+  op: string | null;
+  startTime: number;
+  endTime: number;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  status: SpanStatus;
+  /** Distinct models of AI spans in the trace. */
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  hasAi: boolean;
+  /** Distinct services that sent spans of the trace. */
+  services: string[];
+  weight: number;
+}
+
+export interface TracePage {
+  traces: TraceSummary[];
+  /** Matching traces in all pages. */
+  total: number;
+  nextCursor: string | null;
+}
+
+/** The span shape of `GET /api/v1/traces/:traceId` (PRODUCT.md), plus the normalised fields. */
+export interface StoredSpan {
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  op: string | null;
+  status: SpanStatus;
+  startTime: number;
+  endTime: number;
+  attributes: PlainAttributes;
+  statusMessage: string | null;
+  kind: string | null;
+  serviceName: string | null;
+  isSegment: boolean;
+  ai: {
+    operation: string | null;
+    provider: string | null;
+    model: string | null;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    cachedInputTokens: number | null;
+    reasoningTokens: number | null;
+    agentName: string | null;
+    toolName: string | null;
+  } | null;
+}
+
+export interface LogQuery extends TimeRange {
+  projectId: number;
+  traceId?: string;
+  q?: string;
+  level?: LogLevel;
+  cursor?: string;
+  limit: number;
+}
+
+export interface LogPage {
+  logs: LogRow[];
+  nextCursor: string | null;
+}
+
+export type MetricAggregate = 'sum' | 'avg' | 'count' | 'min' | 'max' | 'p50' | 'p95' | 'p99';
+
+export interface MetricQuery extends TimeRange {
+  projectId: number;
+  name: string;
+  /** An attribute key to split series by. */
+  groupBy?: string;
+  /** Bucket width in milliseconds. */
+  intervalMs: number;
+  aggregates: MetricAggregate[];
+}
+
+export interface MetricSeries {
+  /** The groupBy attribute's value for this series (null: attribute absent, or no groupBy). */
+  group: string | null;
+  points: Array<{ time: number } & Partial<Record<MetricAggregate, number>>>;
+}
+
+export interface MetricResult {
+  name: string;
+  type: MetricType | null;
+  unit: string | null;
+  series: MetricSeries[];
+}
+
+export interface SamplingQuery extends TimeRange {
+  projectId: number;
+}
+
+export interface SamplingStats {
+  /** Spans and traces stored, and their extrapolated (weighted) totals. */
+  stored: { traces: number; spans: number; weightedTraces: number; weightedSpans: number };
+  /** Client-report counts of what SDKs dropped, by reason and category. */
+  dropped: Array<{ reason: string; category: string; quantity: number }>;
+  /** Stored and extrapolated counts of local roots by segment name (route/op). */
+  byRoot: Array<{ name: string; op: string | null; stored: number; weighted: number; effectiveRate: number }>;
+}
+
+export interface ErrorQuery extends TimeRange {
+  projectId: number;
+  traceId?: string;
+  q?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface ErrorPage {
+  errors: ErrorRow[];
+  nextCursor: string | null;
+}
+
+/**
+ * Everything the server keeps goes through this interface: DuckDB now, ClickHouse next.
+ * `write` resolves only once the batch is durably committed (a request is acknowledged after that).
+ * Ingest is idempotent per (project, trace id, span id): a span received twice is stored once.
+ */
+export interface Store {
+  /** Creates or upgrades the schema. */
+  open(): Promise<void>;
+  write(batch: IngestBatch): Promise<void>;
+  listTraces(query: TraceQuery): Promise<TracePage>;
+  getTrace(projectId: number, traceId: string): Promise<StoredSpan[]>;
+  queryLogs(query: LogQuery): Promise<LogPage>;
+  queryMetrics(query: MetricQuery): Promise<MetricResult>;
+  samplingStats(query: SamplingQuery): Promise<SamplingStats>;
+  listErrors(query: ErrorQuery): Promise<ErrorPage>;
+  /** Deletes everything older than the given epoch-millisecond time; returns rows deleted. */
+  deleteOlderThan(time: number): Promise<number>;
+  /** Finishes pending commits and closes the database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,142 @@
+/**
+ * Real clients, changing only their DSN or endpoint, send to a real `sieve serve` on loopback; what they
+ * sent is then found through the query API with the right values and parent links.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as Sieve from '@sieve/sdk';
+import type { RunningServer } from '../src/cli.js';
+import { eventually, getJson, PUBLIC_KEY, run, startTestServer } from './helpers.js';
+
+let server: RunningServer;
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server.stop();
+});
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+async function trace(traceId: string) {
+  return eventually(async () => {
+    const { status, body } = await getJson(server, `/api/v1/traces/${traceId}`);
+    return status === 200 ? (body as { traceId: string; spans: Array<Record<string, any>> }) : undefined;
+  });
+}
+
+describe('@sieve/sdk', () => {
+  test('spans, logs, metrics, errors and client reports are all queryable', async () => {
+    Sieve.init({
+      dsn: server.dsn,
+      tracesSampler: Sieve.samplers.aiFirst({ routes: ['/api/chat'], fallback: 0 }),
+      httpServer: false,
+      httpClient: false,
+      fetch: false,
+      openTelemetry: false,
+      release: 'app@1.0.0',
+    });
+    const traceId = Sieve.startSpan({ name: 'invoke_agent support', op: 'gen_ai.invoke_agent' }, (root) => {
+      Sieve.startSpan(
+        {
+          name: 'chat gpt-4o',
+          op: 'gen_ai.chat',
+          attributes: {
+            'gen_ai.request.model': 'gpt-4o',
+            'gen_ai.usage.input_tokens': 50,
+            'gen_ai.usage.output_tokens': 9,
+          },
+        },
+        () => {},
+      );
+      Sieve.logger.info('LLM call completed', { model: 'gpt-4o' });
+      Sieve.metrics.distribution('gen_ai.token_usage', 59, { attributes: { model: 'gpt-4o' } });
+      Sieve.captureException(new Error('tool timeout'));
+      return root.spanContext().traceId;
+    });
+    Sieve.startSpan({ name: 'GET /health' }, () => {});
+    assert.equal(await Sieve.flush(5000), true);
+    await Sieve.close(2000);
+
+    const { spans } = await trace(traceId);
+    const root = spans.find((s) => s.parentSpanId === null)!;
+    const chat = spans.find((s) => s.op === 'gen_ai.chat')!;
+    assert.equal(root.name, 'invoke_agent support');
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.attributes['gen_ai.request.model'], 'gpt-4o');
+    assert.equal(typeof chat.startTime, 'number');
+    assert.ok(chat.endTime >= chat.startTime);
+    const logs = await getJson(server, `/api/v1/logs?traceId=${traceId}`);
+    assert.equal(logs.body.logs[0]?.body, 'LLM call completed');
+    const errors = await getJson(server, `/api/v1/errors?traceId=${traceId}`);
+    assert.equal(errors.body.errors[0]?.message, 'tool timeout');
+    const metrics = await getJson(
+      server,
+      `/api/v1/metrics?name=gen_ai.token_usage&aggregates=sum,count&from=0`,
+    );
+    const points = metrics.body.series.flatMap((s: { points: Array<{ sum?: number }> }) => s.points);
+    assert.equal(
+      points.reduce((n: number, p: { sum?: number }) => n + (p.sum ?? 0), 0),
+      59,
+    );
+    const sampling = await getJson(server, '/api/v1/sampling?from=0');
+    assert.ok(
+      sampling.body.dropped.some(
+        (d: { reason: string; quantity: number }) => d.reason === 'sample_rate' && d.quantity >= 1,
+      ),
+    );
+  });
+});
+
+describe('official clients', () => {
+  test('@sentry/node with the seed sampler', async () => {
+    const out = await run(process.execPath, [fixture('sentry-node-client.mjs')], {
+      SIEVE_TEST_DSN: server.dsn,
+    });
+    const { traceIds } = JSON.parse(out.slice(out.lastIndexOf('{"traceIds"'))) as { traceIds: string[] };
+    const { spans } = await trace(traceIds[0]!);
+    const root = spans.find((s) => s.parentSpanId === null)!;
+    assert.equal(root.name, 'invoke_agent weather');
+    const chat = spans.find((s) => s.op === 'gen_ai.chat')!;
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 120);
+    assert.equal(chat.ai?.model, 'claude-sonnet-4-6');
+    assert.equal(spans.find((s) => s.op === 'gen_ai.execute_tool')?.ai?.toolName, 'get_weather');
+    const logs = await eventually(async () => {
+      const { body } = await getJson(server, `/api/v1/logs?traceId=${traceIds[0]}`);
+      return body.logs.length > 0 ? body.logs : undefined;
+    });
+    assert.equal(logs[0].attributes.input_tokens, 120);
+  });
+
+  test('Python sentry_sdk with the seed sampler (transactions, ISO timestamps, gzip, X-Sentry-Auth)', async () => {
+    const out = await run('/usr/bin/python3', [fixture('python_client.py')], { SIEVE_TEST_DSN: server.dsn });
+    const { traceId } = JSON.parse(out.slice(out.lastIndexOf('{"traceId"'))) as { traceId: string };
+    const { spans } = await trace(traceId);
+    const root = spans.find((s) => s.parentSpanId === null)!;
+    assert.equal(root.name, 'POST /api/chat');
+    assert.equal(root.op, 'http.server');
+    const chat = spans.find((s) => s.op === 'gen_ai.chat')!;
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.name, 'chat claude-sonnet-4-6');
+    assert.equal(chat.ai?.inputTokens, 12);
+    const errors = await eventually(async () => {
+      const { body } = await getJson(server, `/api/v1/errors?traceId=${traceId}`);
+      return body.errors.length > 0 ? body.errors : undefined;
+    });
+    assert.equal(errors[0].type, 'ValueError');
+  });
+});
+
+describe('auth', () => {
+  test('a wrong key is refused with 403, a missing one with 401, an unknown project with 403', async () => {
+    const body = '{}\n';
+    const post = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', body, headers });
+    assert.equal((await post('/api/1/envelope/?sentry_key=wrongkey123')).status, 403);
+    assert.equal((await post('/api/1/envelope/')).status, 401);
+    assert.equal((await post(`/api/7/envelope/?sentry_key=${PUBLIC_KEY}`)).status, 403);
+    assert.equal((await post(`/api/1/envelope/?sentry_key=${PUBLIC_KEY}`)).status, 200);
+  });
+});
