@@ -175,3 +175,11 @@ export interface Store {
   /** Finishes pending commits and closes the database. */
   close(): Promise<void>;
 }
+
+/** A page cursor the store did not produce (every Store throws this one); the API answers 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid cursor');
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -180,6 +180,8 @@ describe('query API', () => {
     ['/api/v1/metrics', /name/],
     ['/api/v1/metrics?name=x&interval=soon', /interval/],
     ['/api/v1/metrics?name=x&aggregates=median', /aggregates/],
+    ['/api/v1/traces?cursor=garbage', /cursor/],
+    ['/api/v1/logs?cursor=bm90IGEgY3Vyc29y', /cursor/],
   ];
   for (const [path, message] of rows) {
     test(`GET ${path} → 400 naming the parameter`, async () => {

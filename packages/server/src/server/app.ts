@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServeConfig } from '../config.js';
 import { IngestError } from '../ingest/errors.js';
-import type { Store } from '../store.js';
+import { InvalidCursorError, type Store } from '../store.js';
 import { homePage } from './home.js';
 import { IngestQueue, Overloaded } from './ingest-queue.js';
 import { BadParameter } from './params.js';
@@ -61,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof IngestError) return sendError(reply, error.status, error.message);
     if (error instanceof BadParameter) return sendError(reply, 400, error.message);
+    if (error instanceof InvalidCursorError)
+      return sendError(reply, 400, `parameter "cursor": ${error.message}`);
     if (error instanceof Overloaded) {
       void reply.header('retry-after', String(error.retryAfterSeconds));
       void reply.header('x-sentry-rate-limits', `${error.retryAfterSeconds}::organization`);

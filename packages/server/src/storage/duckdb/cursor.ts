@@ -10,13 +10,9 @@ export function encodeCursor(time: number, tieBreaker: string | number | bigint)
   return Buffer.from(JSON.stringify([time, String(tieBreaker)]), 'utf8').toString('base64url');
 }
 
-/** Thrown for a cursor this store did not produce; the API layer answers 400. */
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('invalid cursor');
-    this.name = 'InvalidCursorError';
-  }
-}
+import { InvalidCursorError } from '../../store.js';
+
+export { InvalidCursorError };
 
 export function decodeCursor(cursor: string): CursorKey {
   let parsed: unknown;
