@@ -20,6 +20,10 @@ after(async () => {
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 async function trace(traceId: string) {
+  return trace_(traceId);
+}
+
+async function trace_(traceId: string) {
   return eventually(async () => {
     const { status, body } = await getJson(server, `/api/v1/traces/${traceId}`);
     return status === 200 ? (body as { traceId: string; spans: Array<Record<string, any>> }) : undefined;
@@ -108,6 +112,16 @@ describe('official clients', () => {
       return body.logs.length > 0 ? body.logs : undefined;
     });
     assert.equal(logs[0].attributes.input_tokens, 120);
+    const metrics = await getJson(
+      server,
+      '/api/v1/metrics?name=gen_ai.token_usage&aggregates=sum&groupBy=model&from=0',
+    );
+    const series = metrics.body.series.find((s: { group: string | null }) => s.group === 'claude-sonnet-4-6');
+    assert.ok(series, JSON.stringify(metrics.body));
+    assert.equal(
+      series.points.reduce((n: number, p: { sum?: number }) => n + (p.sum ?? 0), 0),
+      150,
+    );
   });
 
   test('Python sentry_sdk with the seed sampler (transactions, ISO timestamps, gzip, X-Sentry-Auth)', async () => {
@@ -127,6 +141,58 @@ describe('official clients', () => {
     });
     assert.equal(errors[0].type, 'ValueError');
   });
+});
+
+describe('OpenTelemetry exporters', () => {
+  for (const protocol of ['protobuf', 'json'] as const) {
+    test(`OTLP ${protocol} from the OpenTelemetry JS SDK`, async () => {
+      const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+      const { resourceFromAttributes } = await import('@opentelemetry/resources');
+      const { OTLPTraceExporter } =
+        protocol === 'protobuf'
+          ? await import('@opentelemetry/exporter-trace-otlp-proto')
+          : await import('@opentelemetry/exporter-trace-otlp-http');
+      const exporter = new OTLPTraceExporter({
+        url: `${server.url}/v1/traces`,
+        headers: { Authorization: `Bearer ${PUBLIC_KEY}` },
+      });
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': `otel-${protocol}` }),
+        spanProcessors: [new BatchSpanProcessor(exporter)],
+      });
+      const tracer = provider.getTracer('test');
+      const { trace, context } = await import('@opentelemetry/api');
+      const root = tracer.startSpan('POST /api/agent', {
+        kind: 1,
+        attributes: { 'http.request.method': 'POST' },
+      });
+      const child = tracer.startSpan(
+        'chat gpt-4o-mini',
+        {
+          kind: 2,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.usage.input_tokens': 33,
+          },
+        },
+        trace.setSpan(context.active(), root),
+      );
+      child.end();
+      root.end();
+      await provider.forceFlush();
+      await provider.shutdown();
+      const traceId = root.spanContext().traceId;
+      const { spans } = await trace_(traceId);
+      const storedRoot = spans.find((s) => s.parentSpanId === null)!;
+      const storedChild = spans.find((s) => s.name === 'chat gpt-4o-mini')!;
+      assert.equal(storedRoot.name, 'POST /api/agent');
+      assert.equal(storedRoot.serviceName, `otel-${protocol}`);
+      assert.equal(storedChild.parentSpanId, storedRoot.spanId);
+      assert.equal(storedChild.ai?.model, 'gpt-4o-mini');
+      assert.equal(storedChild.ai?.inputTokens, 33);
+    });
+  }
 });
 
 describe('auth', () => {

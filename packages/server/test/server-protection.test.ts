@@ -201,3 +201,44 @@ describe('query API', () => {
     assert.equal((await envelope(validEnvelope)).status, 200);
   });
 });
+
+describe('overload', () => {
+  test('a full ingest queue answers 429 with Retry-After; nothing acknowledged is lost', async () => {
+    const small = await startTestServer({});
+    // Rebuilt with a tiny queue: the app is the real one, on the real store.
+    await small.stop();
+    const { buildApp } = await import('../src/server/app.js');
+    const { DuckDbStore } = await import('../src/storage/duckdb/index.js');
+    const store = new DuckDbStore({ dataDir: small.config.dataDir });
+    await store.open();
+    const app = await buildApp({ config: small.config, store, allowAnonymous: true, maxPendingRows: 25 });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const traceId = i.toString(16).padStart(32, 'c');
+          const body = validEnvelope.replaceAll(T, traceId);
+          return fetch(`${url}/api/1/envelope/?sentry_key=${PUBLIC_KEY}`, { method: 'POST', body }).then(
+            async (r) => ({
+              traceId,
+              status: r.status,
+              retryAfter: r.headers.get('retry-after'),
+            }),
+          );
+        }),
+      );
+      const refused = results.filter((r) => r.status === 429);
+      const accepted = results.filter((r) => r.status === 200);
+      assert.ok(refused.length > 0, 'some requests were refused');
+      assert.ok(refused.every((r) => r.retryAfter === '1'));
+      assert.equal(refused.length + accepted.length, 40);
+      for (const { traceId } of accepted) {
+        const response = await fetch(`${url}/api/v1/traces/${traceId}`);
+        assert.equal(response.status, 200, `acknowledged trace ${traceId} is stored`);
+      }
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+});
