@@ -77,17 +77,8 @@ export interface StoredSpan {
   kind: string | null;
   serviceName: string | null;
   isSegment: boolean;
-  ai: {
-    operation: string | null;
-    provider: string | null;
-    model: string | null;
-    inputTokens: number | null;
-    outputTokens: number | null;
-    cachedInputTokens: number | null;
-    reasoningTokens: number | null;
-    agentName: string | null;
-    toolName: string | null;
-  } | null;
+  /** The normalised AI fields; null when the span is not an AI span. */
+  ai: AiFields | null;
 }
 
 export interface LogQuery extends TimeRange {
