@@ -1,4 +1,5 @@
 import type {
+  AiFields,
   ErrorRow,
   IngestBatch,
   LogLevel,
