@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { ServeConfig } from '../config.js';
 import { IngestError } from '../ingest/errors.js';
 import { InvalidCursorError, type Store } from '../store.js';
-import { homePage } from './home.js';
+import { DEFAULT_UI_DIR, homePage, readUiFile } from './home.js';
 import { IngestQueue, Overloaded } from './ingest-queue.js';
 import { BadParameter } from './params.js';
 import { ingestEnvelope, ingestOtlp, type OtlpSignal } from './pipeline.js';
@@ -16,6 +16,8 @@ export interface AppOptions {
   allowAnonymous: boolean;
   /** Rows waiting for commit before ingest answers 429. */
   maxPendingRows?: number;
+  /** The built web UI served at `/` (default: packages/ui/dist); without it `/` shows a short home page. */
+  uiDir?: string;
 }
 
 function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -115,9 +117,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   registerQueryRoutes(app, store);
+  // What the UI shows people with no data yet: the DSN and OTLP endpoint as this request reached the server.
+  app.get('/api/v1/info', async (request) => {
+    const host = request.headers.host ?? `${config.host}:${config.port}`;
+    const origin = `${request.protocol}://${host}`;
+    return {
+      dsn: `${request.protocol}://${config.publicKey}@${host}/1`,
+      otlpEndpoint: origin,
+      publicKey: config.publicKey,
+    };
+  });
   app.get('/healthz', async () => ({ ok: true, pending: queue.pending }));
-  app.get('/', async (request, reply) =>
-    reply.type('text/html; charset=utf-8').send(homePage(config, request.headers.host)),
-  );
+
+  // The web UI: static files built by packages/ui (hash routing, so only `/` and its assets exist).
+  const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
+  app.get('/', async (request, reply) => {
+    const index = await readUiFile(uiDir, 'index.html');
+    if (index === undefined) {
+      return reply.type('text/html; charset=utf-8').send(homePage(config, request.headers.host));
+    }
+    return reply.header('cache-control', 'no-cache').type(index.contentType).send(index.body);
+  });
+  app.get('/assets/*', async (request, reply) => {
+    const path = (request.params as { '*': string })['*'];
+    const file = await readUiFile(uiDir, `assets/${path}`);
+    if (file === undefined) return sendError(reply, 404, `no UI file assets/${path}`);
+    // Vite puts a content hash in every asset name.
+    return reply
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .type(file.contentType)
+      .send(file.body);
+  });
   return app;
 }

@@ -1,0 +1,104 @@
+// The JSON shapes of the query API (packages/server/src/store.ts, model.ts), as the UI reads them.
+
+export type PlainValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
+export type PlainAttributes = Record<string, PlainValue>;
+export type SpanStatus = 'ok' | 'error' | 'unset';
+
+export interface TraceSummary {
+  traceId: string;
+  name: string;
+  op: string | null;
+  startTime: number;
+  endTime: number;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  status: SpanStatus;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  hasAi: boolean;
+  services: string[];
+  weight: number;
+}
+
+export interface TracePage {
+  traces: TraceSummary[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface AiInfo {
+  operation: string | null;
+  provider: string | null;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedInputTokens: number | null;
+  reasoningTokens: number | null;
+  agentName: string | null;
+  toolName: string | null;
+}
+
+export interface Span {
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  op: string | null;
+  status: SpanStatus;
+  startTime: number;
+  endTime: number;
+  attributes: PlainAttributes;
+  statusMessage?: string | null;
+  kind?: string | null;
+  serviceName?: string | null;
+  isSegment?: boolean;
+  ai?: AiInfo | null;
+}
+
+export interface TraceDetail {
+  traceId: string;
+  spans: Span[];
+}
+
+export interface LogRow {
+  timestamp: number;
+  traceId: string | null;
+  spanId: string | null;
+  level: string;
+  body: string;
+  serviceName: string | null;
+  attributes: PlainAttributes;
+}
+
+export interface LogPage {
+  logs: LogRow[];
+  nextCursor: string | null;
+}
+
+export interface ErrorRow {
+  eventId: string;
+  timestamp: number;
+  traceId: string | null;
+  spanId: string | null;
+  level: string;
+  type: string;
+  message: string;
+}
+
+export interface ErrorPage {
+  errors: ErrorRow[];
+  nextCursor: string | null;
+}
+
+export interface SamplingStats {
+  stored: { traces: number; spans: number; weightedTraces: number; weightedSpans: number };
+  dropped: Array<{ reason: string; category: string; quantity: number }>;
+  byRoot: Array<{ name: string; op: string | null; stored: number; weighted: number; effectiveRate: number }>;
+}
+
+export interface ServerInfo {
+  dsn: string;
+  otlpEndpoint: string;
+  publicKey: string;
+}

@@ -1,0 +1,108 @@
+import { useApi } from '../api';
+import { ErrorBanner, Loading, Section } from '../components';
+import { formatNumber, formatPercent } from '../lib/format';
+import type { SamplingStats } from '../types';
+
+function Stat(props: { label: string; value: string; hint?: string }) {
+  return (
+    <div class="stat">
+      <div class="stat-value">{props.value}</div>
+      <div class="stat-label">{props.label}</div>
+      {props.hint && <div class="muted small">{props.hint}</div>}
+    </div>
+  );
+}
+
+export function SamplingView() {
+  const stats = useApi<SamplingStats>('/api/v1/sampling');
+  const s = stats.data;
+  const keptShare = s && s.stored.weightedTraces > 0 ? s.stored.traces / s.stored.weightedTraces : undefined;
+  const droppedTotal = s ? s.dropped.reduce((sum, d) => sum + d.quantity, 0) : 0;
+  return (
+    <div>
+      <div class="view-head">
+        <h1>Sampling</h1>
+        <span class="muted">what was kept, what it stands for, and what SDKs dropped</span>
+      </div>
+      {stats.error && <ErrorBanner error={stats.error} retryAt={stats.retryAt} onRetry={stats.reload} />}
+      {stats.loading && !s && !stats.error && <Loading what="sampling figures" />}
+      {s && (
+        <>
+          <div class="stats" data-testid="sampling-stats">
+            <Stat label="traces stored" value={formatNumber(s.stored.traces)} />
+            <Stat
+              label="traces estimated (weighted)"
+              value={formatNumber(s.stored.weightedTraces)}
+              hint={keptShare === undefined ? undefined : `${formatPercent(keptShare)} kept`}
+            />
+            <Stat label="spans stored" value={formatNumber(s.stored.spans)} />
+            <Stat label="spans estimated (weighted)" value={formatNumber(s.stored.weightedSpans)} />
+            <Stat label="dropped by SDKs (client reports)" value={formatNumber(droppedTotal)} />
+          </div>
+          <Section title="By root (route or operation)" id="roots-title">
+            {s.byRoot.length === 0 ? (
+              <p class="muted">No traces stored yet.</p>
+            ) : (
+              <table data-testid="sampling-roots">
+                <thead>
+                  <tr>
+                    <th>Root</th>
+                    <th>Op</th>
+                    <th class="num">Stored</th>
+                    <th class="num">Estimated</th>
+                    <th class="num">Effective rate</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.byRoot.map((r) => (
+                    <tr key={`${r.name}\u0000${r.op ?? ''}`}>
+                      <td>
+                        <a href={`#/traces?q=${encodeURIComponent(r.name)}`}>{r.name}</a>
+                      </td>
+                      <td class="muted">{r.op ?? ''}</td>
+                      <td class="num">{formatNumber(r.stored)}</td>
+                      <td class="num">{formatNumber(r.weighted)}</td>
+                      <td class="num">
+                        <span class="rate">
+                          <span
+                            class="rate-bar"
+                            style={{ width: `${Math.min(100, r.effectiveRate * 100)}%` }}
+                          />
+                        </span>
+                        {formatPercent(r.effectiveRate)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Section>
+          <Section title="Dropped before sending (client reports)" id="dropped-title">
+            {s.dropped.length === 0 ? (
+              <p class="muted">No client reports received.</p>
+            ) : (
+              <table data-testid="sampling-dropped">
+                <thead>
+                  <tr>
+                    <th>Reason</th>
+                    <th>Category</th>
+                    <th class="num">Quantity</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.dropped.map((d) => (
+                    <tr key={`${d.reason}\u0000${d.category}`}>
+                      <td>{d.reason}</td>
+                      <td>{d.category}</td>
+                      <td class="num">{formatNumber(d.quantity)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Section>
+        </>
+      )}
+    </div>
+  );
+}
