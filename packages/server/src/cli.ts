@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, HELP, isLoopback, resolveConfig, type ServeConfig } from './config.js';
 import { buildApp } from './server/app.js';
-import { DuckDbStore } from './storage/duckdb/store.js';
+import { ThreadedDuckDbStore } from './storage/duckdb/thread.js';
 import type { Store } from './store.js';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,8 @@ function createStore(config: ServeConfig): Store {
   if (config.storage === 'clickhouse') {
     throw new ConfigError('--storage clickhouse is not available in this version yet; use --storage duckdb');
   }
-  return new DuckDbStore({ dataDir: config.dataDir });
+  // The store runs on a thread of its own, so commits do not wait behind request parsing.
+  return new ThreadedDuckDbStore({ dataDir: config.dataDir });
 }
 
 /** Starts the server with a resolved configuration (used by the CLI and by tests). */

@@ -164,18 +164,21 @@ after(() => {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** The store's own newest schema version: test migrations go after it. */
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+
 describe('schema migrations', () => {
   test('a new file gets every migration; reopening applies none', async () => {
     const dir = tempDir();
     const store = new DuckDbStore({ dataDir: join(dir, 'nested') });
     await store.open();
-    assert.deepEqual(store.migrations, { applied: [1], version: 1 });
+    assert.deepEqual(store.migrations, { applied: MIGRATIONS.map((m) => m.version), version: LATEST });
     await store.write(batch({ spans: trace({ start: T0 }) }));
     await store.close();
 
     const again = new DuckDbStore({ dataDir: join(dir, 'nested') });
     await again.open();
-    assert.deepEqual(again.migrations, { applied: [], version: 1 });
+    assert.deepEqual(again.migrations, { applied: [], version: LATEST });
     assert.equal((await again.listTraces({ projectId: 1, limit: 10 })).total, 1);
     await again.close();
 
@@ -184,7 +187,7 @@ describe('schema migrations', () => {
     const rows = (
       await conn.runAndReadAll('SELECT version, applied_at FROM schema_migrations')
     ).getRowObjectsJS();
-    assert.equal(rows.length, 1, 'one row per version, not re-applied');
+    assert.equal(rows.length, MIGRATIONS.length, 'one row per version, not re-applied');
     conn.closeSync();
     db.closeSync();
   });
@@ -197,30 +200,33 @@ describe('schema migrations', () => {
 
     const broken: Migration[] = [
       ...MIGRATIONS,
-      { version: 2, name: 'good', statements: ['CREATE TABLE extra_a (x INTEGER)'] },
+      { version: LATEST + 1, name: 'good', statements: ['CREATE TABLE extra_a (x INTEGER)'] },
       {
-        version: 3,
+        version: LATEST + 2,
         name: 'bad',
         statements: ['CREATE TABLE extra_b (x INTEGER)', 'SELECT * FROM no_such_table'],
       },
     ];
     await assert.rejects(
       new DuckDbStore({ dataDir: dir, migrations: broken }).open(),
-      /migration 3 \(bad\) failed/,
+      new RegExp(`migration ${LATEST + 2} \\(bad\\) failed`),
     );
 
     const fixed: Migration[] = [
       ...MIGRATIONS,
-      { version: 3, name: 'c', statements: ['CREATE TABLE extra_c (x INTEGER)'] },
-      { version: 2, name: 'b', statements: ['CREATE TABLE extra_b (x INTEGER)'] },
+      { version: LATEST + 2, name: 'c', statements: ['CREATE TABLE extra_c (x INTEGER)'] },
+      { version: LATEST + 1, name: 'b', statements: ['CREATE TABLE extra_b (x INTEGER)'] },
     ];
     const v3 = new DuckDbStore({ dataDir: dir, migrations: fixed });
     await v3.open();
-    assert.deepEqual(v3.migrations, { applied: [2, 3], version: 3 });
+    assert.deepEqual(v3.migrations, { applied: [LATEST + 1, LATEST + 2], version: LATEST + 2 });
     await v3.close();
 
     // An old build must not write to a file migrated by a newer one.
-    await assert.rejects(new DuckDbStore({ dataDir: dir }).open(), /schema version\(s\) 2, 3/);
+    await assert.rejects(
+      new DuckDbStore({ dataDir: dir }).open(),
+      new RegExp(`schema version\\(s\\) ${LATEST + 1}, ${LATEST + 2}`),
+    );
   });
 });
 
@@ -322,7 +328,7 @@ describe('ingest', () => {
     const migrations: Migration[] = [
       ...MIGRATIONS,
       {
-        version: 2,
+        version: LATEST + 1,
         name: 'test: constrained client_reports',
         statements: [
           'DROP TABLE client_reports',

@@ -205,13 +205,14 @@ describe('query API', () => {
 describe('overload', () => {
   test('a full ingest queue answers 429 with Retry-After; nothing acknowledged is lost', async () => {
     const small = await startTestServer({});
-    // Rebuilt with a tiny queue: the app is the real one, on the real store.
+    // Rebuilt with a tiny queue (3 rows: commits drain a larger one before 40 concurrent requests
+    // fill it): the app is the real one, on the real store.
     await small.stop();
     const { buildApp } = await import('../src/server/app.js');
     const { DuckDbStore } = await import('../src/storage/duckdb/index.js');
     const store = new DuckDbStore({ dataDir: small.config.dataDir });
     await store.open();
-    const app = await buildApp({ config: small.config, store, allowAnonymous: true, maxPendingRows: 25 });
+    const app = await buildApp({ config: small.config, store, allowAnonymous: true, maxPendingRows: 3 });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const results = await Promise.all(

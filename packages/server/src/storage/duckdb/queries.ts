@@ -316,15 +316,28 @@ export async function getTrace(
   projectId: number,
   traceId: string,
 ): Promise<StoredSpan[]> {
+  // The trace's summary (found by the index on traces.trace_id) bounds its spans' start times, so
+  // the spans scan reads only the row groups whose zone maps overlap that range: spans arrive
+  // roughly in time order, so that is one or two row groups however large the table.
+  const pb = new Params();
+  const bounds = await rows(
+    conn,
+    `SELECT start_time, last_start FROM traces
+     WHERE trace_id = ${pb.add(traceId, 'VARCHAR')} AND project_id = ${pb.add(projectId, 'INTEGER')}`,
+    pb,
+  );
+  const range = bounds[0];
+  if (!range) return [];
   const p = new Params();
-  // trace_id alone is what the ART index serves; project_id is checked on the matching rows.
   const result = await rows(
     conn,
     `SELECT span_id, parent_span_id, name, op, status, start_time, end_time, attributes, status_message, kind,
        service_name, is_segment, ai_operation, ai_provider, ai_model, input_tokens::DOUBLE AS input_tokens,
        output_tokens::DOUBLE AS output_tokens, cached_input_tokens::DOUBLE AS cached_input_tokens,
        reasoning_tokens::DOUBLE AS reasoning_tokens, agent_name, tool_name
-     FROM spans WHERE trace_id = ${p.add(traceId, 'VARCHAR')} AND project_id = ${p.add(projectId, 'INTEGER')}
+     FROM spans
+     WHERE start_time BETWEEN ${p.add(num(range.start_time), 'DOUBLE')} AND ${p.add(num(range.last_start), 'DOUBLE')}
+       AND trace_id = ${p.add(traceId, 'VARCHAR')} AND project_id = ${p.add(projectId, 'INTEGER')}
      ORDER BY start_time, span_id`,
     p,
   );

@@ -18,7 +18,13 @@ import type {
 } from '../../store.js';
 import * as queries from './queries.js';
 import { applyMigrations, MIGRATIONS, type Migration, type MigrationResult } from './schema.js';
-import { GroupCommitWriter, type WriterStats } from './writer.js';
+import {
+  type EncodedBatch,
+  encodeBatch,
+  GroupCommitWriter,
+  validateBatch,
+  type WriterStats,
+} from './writer.js';
 
 export interface DuckDbStoreOptions {
   /** Directory of the database; the file is `${dataDir}/sieve.duckdb`. Created when missing. */
@@ -27,8 +33,6 @@ export interface DuckDbStoreOptions {
   path?: string;
   /** Row cap of one group commit (default 20,000). */
   maxRowsPerCommit?: number;
-  /** See WriterOptions.dedupWindowMs (default one hour). */
-  dedupWindowMs?: number;
   /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
   yieldEveryRows?: number;
   /** Connections serving queries in parallel with the writer (default 2, the core count we target). */
@@ -117,6 +121,7 @@ export class DuckDbStore implements Store {
     }
     const instance = await DuckDBInstance.create(this.path, {
       ...DEFAULT_DUCKDB_CONFIG,
+      ...(process.env.TMP_CKPT ? { checkpoint_threshold: process.env.TMP_CKPT } : {}),
       ...this.options.duckdb,
     });
     const conns: DuckDBConnection[] = [];
@@ -134,10 +139,10 @@ export class DuckDbStore implements Store {
       }
       this.writer = new GroupCommitWriter(writerConn, {
         maxRowsPerCommit: this.options.maxRowsPerCommit ?? 20_000,
-        dedupWindowMs: this.options.dedupWindowMs ?? 3_600_000,
         yieldEveryRows: this.options.yieldEveryRows ?? 500,
         nextLogId: (typeof lastLogId === 'bigint' ? lastLogId : BigInt(Number(lastLogId ?? 0))) + 1n,
       });
+      await this.writer.buildTraceFilter();
       this.pool = new ConnectionPool(readers);
       this.writerConn = writerConn;
       this.instance = instance;
@@ -163,6 +168,19 @@ export class DuckDbStore implements Store {
   }
 
   write(batch: IngestBatch): Promise<void> {
+    let encoded: EncodedBatch;
+    try {
+      // A malformed batch is refused on its own, before it can fail a commit shared with others.
+      validateBatch(batch);
+      encoded = encodeBatch(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.writeEncoded(encoded);
+  }
+
+  /** write() for a batch already validated and encoded (by ThreadedDuckDbStore's main thread). */
+  writeEncoded(batch: EncodedBatch): Promise<void> {
     if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
     return this.requireWriter().write(batch);
   }
@@ -194,7 +212,12 @@ export class DuckDbStore implements Store {
   /** Runs between commits on the writer connection, so it never conflicts with an ingest transaction. */
   deleteOlderThan(time: number): Promise<number> {
     if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
-    return this.requireWriter().runExclusive((c) => queries.deleteOlderThan(c, time));
+    const writer = this.requireWriter();
+    return writer.runExclusive(async (c) => {
+      const deleted = await queries.deleteOlderThan(c, time);
+      writer.invalidateTraceFilter();
+      return deleted;
+    });
   }
 
   /** Forces a checkpoint (WAL folded into the file); useful before a backup copy of the file. */

@@ -1,5 +1,18 @@
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBValue,
+  INTEGER,
+  type JS,
+  JSDuckDBValueConverter,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type { ClientReportRow, ErrorRow, IngestBatch, LogRow, MetricRow, SpanRow } from '../../model.js';
+import { TraceFilter } from './trace-filter.js';
 
 /**
  * The single writer of a DuckDB store: group commit.
@@ -9,31 +22,160 @@ import type { ClientReportRow, ErrorRow, IngestBatch, LogRow, MetricRow, SpanRow
  * a commit (and its WAL fsync and any checkpoint it triggers). Each promise settles after the
  * COMMIT of the transaction that holds its batch: a 2xx sent after it means the data is durable.
  *
- * How rows get in (measured on 2 cores, 200k spans in 20k-row commits):
- * - The appender with per-value calls costs ~5.5 µs of JS per 30-column span; DataChunk building
- *   was no faster, and passing one JSON string to `from_json` made DuckDB's side 3x slower. So rows
- *   go through appenders, in slices of `yieldEveryRows` with a `setImmediate` between slices so
- *   one commit never holds the event loop for more than a few milliseconds.
- * - Spans and errors are appended to per-commit TEMP tables, duplicates are removed from those
- *   with an anti-join, and the rest is copied with INSERT … SELECT (which runs on DuckDB's threads,
- *   off the event loop). Logs, metrics and client reports need no dedup and are appended straight
- *   into their tables inside the same transaction.
- * - The TEMP tables are re-created (CREATE OR REPLACE) by each commit: DuckDB does not give back the
- *   memory of a temp table that is only DELETEd/TRUNCATEd (measured: it grew by every batch ever
- *   staged). They are not dropped at the end of a commit: three fewer round trips per commit
- *   (~10% more throughput), at the cost of keeping the last commit's rows in memory.
+ * A commit, measured on 2 cores (bench/server-ingest.mjs):
+ * - BEGIN; spans are deduplicated against the store only for traces that already have a summary
+ *   row (see writeSpans: usually none, and a Bloom filter, trace-filter.ts, answers that without a
+ *   query); new spans are appended straight into `spans`; each trace's summary row is appended, or
+ *   merged in JS with its stored row (delete + append); logs, metrics and client reports are
+ *   appended into their tables; COMMIT. Errors (rare) still go through a TEMP table and an
+ *   anti-join on event ids.
+ * - Under load every round trip to DuckDB costs more than the statement: the promise settles only
+ *   when the event loop gets to it. The old path (spans staged in a TEMP table, an anti-join over a
+ *   time window, INSERT … SELECT, the summary merged in SQL: ~11 statements) spent most of a
+ *   commit waiting; this one makes 2 round trips (BEGIN, COMMIT) in the common case.
+ * - Rows go through appenders with per-value calls (~370 ns a string, ~140 ns a number: ~11 µs a
+ *   29-column span). DataChunk building was no faster, and bulk loads through `read_csv` /
+ *   `read_ndjson` of a temp file cost 4–5× more CPU in all. JS appends in slices of
+ *   `yieldEveryRows`, yielding to the event loop between slices; DuckDB's side of an append (a
+ *   synchronous flush, ~1 ms fixed per call on a wide table) runs once per table per commit, or
+ *   every FLUSH_EVERY_ROWS rows of a large one.
  */
+
+/**
+ * A span as the writer takes it: SpanRow's fields in table order, normalised, with the attributes
+ * already JSON text. Batches are encoded where they are received (DuckDbStore.write, or the main
+ * thread in front of ThreadedDuckDbStore), so what crosses to the store's thread is an array of
+ * arrays of primitives (structured-cloned ~4× faster than the row objects: measured 1.2 + 2.8 µs a
+ * span against 3.4 + 5.2 µs) and JSON.stringify runs on the receiving thread.
+ */
+export type EncodedSpan = [
+  projectId: number,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | null,
+  name: string,
+  op: string | null,
+  kind: string | null,
+  status: string,
+  statusMessage: string | null,
+  startTime: number,
+  endTime: number,
+  isSegment: boolean,
+  segmentId: string | null,
+  serviceName: string | null,
+  environment: string | null,
+  release: string | null,
+  weight: number,
+  attributes: string,
+  source: string,
+  operation: string | null,
+  provider: string | null,
+  model: string | null,
+  inputTokens: number | null,
+  outputTokens: number | null,
+  cachedInputTokens: number | null,
+  reasoningTokens: number | null,
+  agentName: string | null,
+  toolName: string | null,
+];
+
+/** Positions in EncodedSpan. */
+const PROJECT = 0;
+const TRACE = 1;
+const SPAN = 2;
+const PARENT = 3;
+const NAME = 4;
+const OP = 5;
+const STATUS = 7;
+const START = 9;
+const END = 10;
+const IS_SEGMENT = 11;
+const SERVICE = 13;
+const WEIGHT = 16;
+const OPERATION = 19;
+const MODEL = 21;
+const INPUT_TOKENS = 22;
+const OUTPUT_TOKENS = 23;
+
+/** An IngestBatch with its spans encoded (the other rows are few and stay objects). */
+export interface EncodedBatch {
+  spans: EncodedSpan[];
+  logs: LogRow[];
+  metrics: MetricRow[];
+  errors: ErrorRow[];
+  clientReports: ClientReportRow[];
+}
+
+/** Encodes a batch that passed validateBatch. */
+export function encodeBatch(batch: IngestBatch): EncodedBatch {
+  const spans = batch.spans ?? [];
+  const encoded: EncodedSpan[] = new Array(spans.length);
+  for (let i = 0; i < spans.length; i++) encoded[i] = encodeSpan(spans[i]!);
+  return {
+    spans: encoded,
+    logs: batch.logs ?? [],
+    metrics: batch.metrics ?? [],
+    errors: batch.errors ?? [],
+    clientReports: batch.clientReports ?? [],
+  };
+}
+
+/** Rows in an encoded batch. */
+export function encodedSize(batch: EncodedBatch): number {
+  return (
+    batch.spans.length +
+    batch.logs.length +
+    batch.metrics.length +
+    batch.errors.length +
+    batch.clientReports.length
+  );
+}
+
+/** Optional text: null stays null, anything else becomes a string (in-process callers may be sloppy). */
+function text(v: unknown): string | null {
+  return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+}
+
+function count(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function encodeSpan(s: SpanRow): EncodedSpan {
+  return [
+    s.projectId,
+    s.traceId,
+    s.spanId,
+    s.parentSpanId ? text(s.parentSpanId) : null,
+    s.name,
+    text(s.op),
+    text(s.kind),
+    SPAN_STATUSES.has(s.status) ? s.status : 'unset',
+    text(s.statusMessage),
+    s.startTime,
+    s.endTime,
+    s.isSegment === true,
+    text(s.segmentId),
+    text(s.serviceName),
+    text(s.environment),
+    text(s.release),
+    typeof s.weight === 'number' && Number.isFinite(s.weight) && s.weight > 0 ? s.weight : 1,
+    json(s.attributes ?? {}, '{}'),
+    s.source === 'otlp' ? 'otlp' : 'sentry',
+    text(s.operation),
+    text(s.provider),
+    text(s.model),
+    count(s.inputTokens),
+    count(s.outputTokens),
+    count(s.cachedInputTokens),
+    count(s.reasoningTokens),
+    text(s.agentName),
+    text(s.toolName),
+  ];
+}
 
 export interface WriterOptions {
   /** Upper bound on rows per transaction when several batches are waiting (a larger single batch still commits alone). */
   maxRowsPerCommit: number;
-  /**
-   * A stored span counts as a duplicate of an incoming one only if its start time lies within this
-   * window of the incoming batch's start times. A retried span carries the very same start time,
-   * so any window is exact for retries; the window lets DuckDB skip row groups by zone map instead of
-   * scanning every stored span's ids on each commit.
-   */
-  dedupWindowMs: number;
   /** Rows appended between two yields to the event loop. */
   yieldEveryRows: number;
   /** First id to give a log row. */
@@ -55,7 +197,7 @@ export interface WriterStats {
 
 interface BatchJob {
   kind: 'batch';
-  batch: IngestBatch;
+  batch: EncodedBatch;
   rows: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -70,39 +212,6 @@ interface TaskJob {
 type Job = BatchJob | TaskJob;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Column order of the spans table as the appender writes it (must match SPAN_STAGE_COLUMNS). */
-const SPAN_COLUMNS = [
-  'project_id',
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'name',
-  'op',
-  'kind',
-  'status',
-  'status_message',
-  'start_time',
-  'end_time',
-  'duration_ms',
-  'is_segment',
-  'segment_id',
-  'service_name',
-  'environment',
-  'release',
-  'weight',
-  'attributes',
-  'source',
-  'ai_operation',
-  'ai_provider',
-  'ai_model',
-  'input_tokens',
-  'output_tokens',
-  'cached_input_tokens',
-  'reasoning_tokens',
-  'agent_name',
-  'tool_name',
-].join(', ');
 
 const ERROR_COLUMNS = [
   'project_id',
@@ -143,43 +252,149 @@ const TRACE_COLUMNS = [
   'weight_sum',
 ].join(', ');
 
-/** A naming span replaces the stored one only when better ranked, or equally ranked and earlier. */
-const NEW_ROOT_WINS = 'o.trace_id IS NULL OR (s.root_rank, s.root_start) < (o.root_rank, o.root_start)';
-const rootPick = (col: string): string => `CASE WHEN ${NEW_ROOT_WINS} THEN s.${col} ELSE o.${col} END`;
-/** Staged lists arrive as JSON text (appending LIST values cost ~4 µs each in the node API). */
-const listUnion = (col: string): string =>
-  `CASE WHEN o.trace_id IS NULL THEN from_json(s.${col}, '["VARCHAR"]')` +
-  ` ELSE list_sort(list_distinct(list_concat(o.${col}, from_json(s.${col}, '["VARCHAR"]')))) END`;
+/** Rows appended between two synchronous flushes of an appender (each holds the event loop). */
+const FLUSH_EVERY_ROWS = 5000;
+
+/** Parameter types of the writer's prepared statements (a list of ids must be typed explicitly). */
+const QUERY_TYPES = { ids: LIST(VARCHAR), p: INTEGER, lo: DOUBLE, hi: DOUBLE };
+
+const STORED_TRACES_SQL = `SELECT ${TRACE_COLUMNS} FROM traces
+  WHERE project_id = $p::INTEGER AND trace_id IN (SELECT unnest($ids::VARCHAR[]))`;
+
+const STORED_SPAN_KEYS_SQL = `SELECT trace_id, span_id FROM spans
+  WHERE start_time BETWEEN $lo::DOUBLE AND $hi::DOUBLE AND project_id = $p::INTEGER
+    AND trace_id IN (SELECT unnest($ids::VARCHAR[]))`;
+
+const DELETE_TRACES_SQL =
+  'DELETE FROM traces WHERE project_id = $p::INTEGER AND trace_id IN (SELECT unnest($ids::VARCHAR[]))';
+
+/** Stored traces whose start times are closer than this share one scan for their span ids. */
+const RANGE_GAP_MS = 3_600_000;
+
+/** A row of `traces`, as read back for a merge and as appended. */
+interface TraceRow {
+  projectId: number;
+  traceId: string;
+  start: number;
+  end: number;
+  lastStart: number;
+  spans: number;
+  errors: number;
+  rootRank: number;
+  rootStart: number;
+  rootName: string;
+  rootOp: string | null;
+  rootStatus: string;
+  rootWeight: number;
+  models: string[];
+  ops: string[];
+  services: string[];
+  inputTokens: number;
+  outputTokens: number;
+  hasAi: boolean;
+  weightSum: number;
+}
+
+type StoredTrace = TraceRow;
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/** A row of STORED_TRACES_SQL (columns in TRACE_COLUMNS order). */
+function storedTraceOf(r: JS[]): StoredTrace {
+  return {
+    projectId: num(r[0]),
+    traceId: String(r[1]),
+    start: num(r[2]),
+    end: num(r[3]),
+    lastStart: num(r[4]),
+    spans: num(r[5]),
+    errors: num(r[6]),
+    rootRank: num(r[7]),
+    rootStart: num(r[8]),
+    rootName: String(r[9]),
+    rootOp: r[10] === null || r[10] === undefined ? null : String(r[10]),
+    rootStatus: String(r[11]),
+    rootWeight: num(r[12]),
+    models: strings(r[13]),
+    ops: strings(r[14]),
+    services: strings(r[15]),
+    inputTokens: num(r[16]),
+    outputTokens: num(r[17]),
+    hasAi: r[18] === true,
+    weightSum: num(r[19]),
+  };
+}
+
+const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+function traceRowOf(a: TraceAgg): TraceRow {
+  return {
+    projectId: a.projectId,
+    traceId: a.traceId,
+    start: a.start,
+    end: a.end,
+    lastStart: a.lastStart,
+    spans: a.spans,
+    errors: a.errors,
+    rootRank: a.rootRank,
+    rootStart: a.rootStart,
+    rootName: a.rootName,
+    rootOp: a.rootOp,
+    rootStatus: a.rootStatus,
+    rootWeight: a.rootWeight,
+    models: sorted(a.models),
+    ops: sorted(a.ops),
+    services: sorted(a.services),
+    inputTokens: a.inputTokens,
+    outputTokens: a.outputTokens,
+    hasAi: a.hasAi,
+    weightSum: a.weightSum,
+  };
+}
 
 /**
- * Merges this commit's per-trace aggregates (stage_traces) with the stored rows of the same traces
- * (old_traces, already deleted from `traces`). Counts and sums add up, bounds widen, lists union,
- * and the naming span follows NEW_ROOT_WINS, so the result does not depend on arrival order.
+ * A stored summary row merged with what this commit adds. Counts and sums add up, bounds widen,
+ * lists union (sorted), and the naming span of the commit replaces the stored one only when it
+ * ranks better, or equally and starts earlier, so the result does not depend on arrival order.
  */
-const INSERT_MERGED_TRACES_SQL = `
-INSERT INTO traces (${TRACE_COLUMNS})
-SELECT
-  s.project_id,
-  s.trace_id,
-  least(o.start_time, s.start_time),
-  greatest(o.end_time, s.end_time),
-  greatest(o.last_start, s.last_start),
-  coalesce(o.span_count, 0) + s.span_count,
-  coalesce(o.error_count, 0) + s.error_count,
-  least(o.root_rank, s.root_rank),
-  ${rootPick('root_start')},
-  ${rootPick('root_name')},
-  ${rootPick('root_op')},
-  ${rootPick('root_status')},
-  ${rootPick('root_weight')},
-  ${listUnion('models')},
-  ${listUnion('ops')},
-  ${listUnion('services')},
-  coalesce(o.input_tokens, 0) + s.input_tokens,
-  coalesce(o.output_tokens, 0) + s.output_tokens,
-  coalesce(o.has_ai, false) OR s.has_ai,
-  coalesce(o.weight_sum, 0) + s.weight_sum
-FROM stage_traces s LEFT JOIN old_traces o ON o.trace_id = s.trace_id AND o.project_id = s.project_id`;
+function mergeTrace(o: StoredTrace, a: TraceAgg): TraceRow {
+  const newWins = a.rootRank < o.rootRank || (a.rootRank === o.rootRank && a.rootStart < o.rootStart);
+  const union = (stored: string[], added: Set<string>) => sorted(new Set([...stored, ...added]));
+  return {
+    projectId: o.projectId,
+    traceId: o.traceId,
+    start: Math.min(o.start, a.start),
+    end: Math.max(o.end, a.end),
+    lastStart: Math.max(o.lastStart, a.lastStart),
+    spans: o.spans + a.spans,
+    errors: o.errors + a.errors,
+    rootRank: Math.min(o.rootRank, a.rootRank),
+    rootStart: newWins ? a.rootStart : o.rootStart,
+    rootName: newWins ? a.rootName : o.rootName,
+    rootOp: newWins ? a.rootOp : o.rootOp,
+    rootStatus: newWins ? a.rootStatus : o.rootStatus,
+    rootWeight: newWins ? a.rootWeight : o.rootWeight,
+    models: union(o.models, a.models),
+    ops: union(o.ops, a.ops),
+    services: union(o.services, a.services),
+    inputTokens: o.inputTokens + a.inputTokens,
+    outputTokens: o.outputTokens + a.outputTokens,
+    hasAi: o.hasAi || a.hasAi,
+    weightSum: o.weightSum + a.weightSum,
+  };
+}
+
+function groupIds(traces: readonly StoredTrace[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const t of traces) {
+    const ids = out.get(t.projectId);
+    if (ids) ids.push(t.traceId);
+    else out.set(t.projectId, [t.traceId]);
+  }
+  return out;
+}
 
 /** What one commit adds to a trace's summary row. */
 interface TraceAgg {
@@ -212,6 +427,11 @@ export class GroupCommitWriter {
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
   private nextLogId: bigint;
+  private readonly statements = new Map<string, DuckDBPreparedStatement>();
+  /** Which traces may have a summary row; null until built (and after retention deleted traces). */
+  private traceFilter: TraceFilter | null = null;
+  /** Traces the transaction in progress creates: added to the filter once it commits. */
+  private createdTraces: Array<{ projectId: number; traceId: string }> = [];
   readonly stats: WriterStats = { commits: 0, batches: 0, rows: 0, duplicates: 0, failedCommits: 0 };
 
   constructor(
@@ -221,15 +441,12 @@ export class GroupCommitWriter {
     this.nextLogId = options.nextLogId;
   }
 
-  /** Queues a batch; resolves after the transaction holding it has committed. */
-  write(batch: IngestBatch): Promise<void> {
-    let rows: number;
-    try {
-      rows = validateBatch(batch);
-    } catch (err) {
-      // A malformed batch is refused on its own, before it can fail a commit shared with others.
-      return Promise.reject(err);
-    }
+  /**
+   * Queues a batch (validated with validateBatch, then encoded); resolves after the transaction
+   * holding it has committed.
+   */
+  write(batch: EncodedBatch): Promise<void> {
+    const rows = encodedSize(batch);
     if (rows === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ kind: 'batch', batch, rows, resolve, reject });
@@ -316,7 +533,7 @@ export class GroupCommitWriter {
   }
 
   private async commit(group: BatchJob[]): Promise<void> {
-    const spans: SpanRow[] = [];
+    const spans: EncodedSpan[] = [];
     const errors: ErrorRow[] = [];
     const logs: LogRow[] = [];
     const metrics: MetricRow[] = [];
@@ -327,15 +544,15 @@ export class GroupCommitWriter {
     const errorKeys = new Set<string>();
     let duplicates = 0;
     for (const { batch } of group) {
-      for (const s of batch.spans ?? []) {
-        const key = `${s.projectId}\u0000${s.traceId}\u0000${s.spanId}`;
+      for (const s of batch.spans) {
+        const key = `${s[PROJECT]}\u0000${s[TRACE]}\u0000${s[SPAN]}`;
         if (spanKeys.has(key)) duplicates++;
         else {
           spanKeys.add(key);
           spans.push(s);
         }
       }
-      for (const e of batch.errors ?? []) {
+      for (const e of batch.errors) {
         const key = `${e.projectId}\u0000${e.eventId}`;
         if (errorKeys.has(key)) duplicates++;
         else {
@@ -343,13 +560,14 @@ export class GroupCommitWriter {
           errors.push(e);
         }
       }
-      for (const l of batch.logs ?? []) logs.push(l);
-      for (const m of batch.metrics ?? []) metrics.push(m);
-      for (const r of batch.clientReports ?? []) reports.push(r);
+      for (const l of batch.logs) logs.push(l);
+      for (const m of batch.metrics) metrics.push(m);
+      for (const r of batch.clientReports) reports.push(r);
     }
 
     const conn = this.conn;
     const firstLogId = this.nextLogId;
+    this.createdTraces = [];
     await conn.run('BEGIN TRANSACTION');
     try {
       if (spans.length > 0) duplicates += await this.writeSpans(spans);
@@ -358,6 +576,12 @@ export class GroupCommitWriter {
       if (metrics.length > 0) await this.appendRows('metrics', metrics, appendMetric);
       if (reports.length > 0) await this.appendRows('client_reports', reports, appendClientReport);
       await conn.run('COMMIT');
+      const filter = this.traceFilter;
+      if (filter) {
+        for (const t of this.createdTraces) filter.add(t.projectId, t.traceId);
+        // Rebuilt, twice as large, by the next commit that needs it.
+        if (filter.full) this.traceFilter = null;
+      }
     } catch (err) {
       // A failed statement leaves the transaction aborted; a failed COMMIT has already rolled back.
       await conn.run('ROLLBACK').catch(() => undefined);
@@ -368,80 +592,131 @@ export class GroupCommitWriter {
     this.stats.duplicates += duplicates;
   }
 
-  /** Stages, deduplicates, inserts spans and merges their traces; returns duplicates dropped. */
-  private async writeSpans(spans: SpanRow[]): Promise<number> {
-    const conn = this.conn;
-    await conn.run(`CREATE OR REPLACE TEMP TABLE stage_spans AS SELECT ${SPAN_COLUMNS} FROM spans LIMIT 0`);
-    await this.appendRows('stage_spans', spans, appendSpan);
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
+  /**
+   * Deduplicates the spans against the store, appends the new ones to `spans` and folds them into
+   * their traces' summary rows; returns the duplicates dropped.
+   *
+   * A trace with no row in `traces` has no stored span (the summary is written in the same
+   * transaction as its spans, and retention deletes both together), so only spans of traces that
+   * already have a summary can be duplicates. The trace filter rules out most trace ids without a
+   * query (a trace mostly arrives whole, in one request); the rest are looked up by id (the index on
+   * traces.trace_id), and only for traces found are stored span ids read, within the stored trace's
+   * own start-time range (zone maps skip the other row groups). This is exact: no time window.
+   * New spans go straight into `spans` through the appender, and each trace's summary is merged in
+   * JS from its stored row and this commit's aggregate: the stored row is deleted and the merged one
+   * appended.
+   */
+  private async writeSpans(spans: EncodedSpan[]): Promise<number> {
+    const byProject = new Map<number, Set<string>>();
     for (const s of spans) {
-      if (s.startTime < lo) lo = s.startTime;
-      if (s.startTime > hi) hi = s.startTime;
+      let ids = byProject.get(s[PROJECT]);
+      if (!ids) {
+        ids = new Set();
+        byProject.set(s[PROJECT], ids);
+      }
+      ids.add(s[TRACE]);
     }
-    const window = { lo: lo - this.options.dedupWindowMs, hi: hi + this.options.dedupWindowMs };
-    // The constant start_time range is pushed into the scan of `spans`, so only row groups whose
-    // zone map overlaps it are read; the trace_id semi-join then leaves few rows for the 3-column
-    // join (measured 13 ms vs 21 ms for a correlated EXISTS, 8k staged spans against 360k in the
-    // window). The result is usually empty: retries are rare.
-    const dupReader = await conn.runAndReadAll(
-      `SELECT s.project_id, s.trace_id, s.span_id FROM stage_spans s
-       SEMI JOIN (
-         SELECT project_id, trace_id, span_id FROM spans
-         WHERE start_time BETWEEN $lo::DOUBLE AND $hi::DOUBLE
-           AND trace_id IN (SELECT trace_id FROM stage_spans)
-       ) t ON t.trace_id = s.trace_id AND t.span_id = s.span_id AND t.project_id = s.project_id`,
-      window,
-    );
-    const dupRows = dupReader.getRows();
+    const filter = this.traceFilter ?? (await this.buildTraceFilter());
+    const stored = new Map<string, StoredTrace>();
+    for (const [projectId, ids] of byProject) {
+      const maybe: string[] = [];
+      for (const id of ids) if (filter.mightContain(projectId, id)) maybe.push(id);
+      if (maybe.length === 0) continue;
+      for (const row of await this.storedTraces(projectId, maybe)) {
+        stored.set(`${projectId}\u0000${row.traceId}`, row);
+      }
+    }
     let fresh = spans;
-    if (dupRows.length > 0) {
-      const dups = new Set(dupRows.map((r) => `${r[0]}\u0000${r[1]}\u0000${r[2]}`));
-      fresh = spans.filter((s) => !dups.has(`${s.projectId}\u0000${s.traceId}\u0000${s.spanId}`));
-      await conn.run(
-        `DELETE FROM stage_spans USING spans t
-         WHERE t.start_time BETWEEN $lo::DOUBLE AND $hi::DOUBLE
-           AND t.trace_id = stage_spans.trace_id AND t.span_id = stage_spans.span_id
-           AND t.project_id = stage_spans.project_id`,
-        window,
-      );
+    if (stored.size > 0) {
+      const dups = await this.storedSpanKeys([...stored.values()]);
+      if (dups.size > 0) {
+        fresh = spans.filter((s) => !dups.has(`${s[PROJECT]}\u0000${s[TRACE]}\u0000${s[SPAN]}`));
+      }
     }
     if (fresh.length > 0) {
-      await conn.run(`INSERT INTO spans (${SPAN_COLUMNS}) SELECT ${SPAN_COLUMNS} FROM stage_spans`);
-      await this.mergeTraces(fresh);
+      await this.appendRows('spans', fresh, appendSpan);
+      const aggs = aggregateTraces(fresh);
+      const replaced: StoredTrace[] = [];
+      const rows: TraceRow[] = aggs.map((a) => {
+        const old = stored.get(`${a.projectId}\u0000${a.traceId}`);
+        if (!old) {
+          this.createdTraces.push({ projectId: a.projectId, traceId: a.traceId });
+          return traceRowOf(a);
+        }
+        replaced.push(old);
+        return mergeTrace(old, a);
+      });
+      for (const [projectId, ids] of groupIds(replaced)) {
+        await this.query(DELETE_TRACES_SQL, { p: projectId, ids: listValue(ids) });
+      }
+      await this.appendRows('traces', rows, appendTraceRow);
     }
     return spans.length - fresh.length;
   }
 
+  /** Forgets the trace filter (retention deleted traces); the next commit rebuilds it. */
+  invalidateTraceFilter(): void {
+    this.traceFilter = null;
+  }
+
   /**
-   * Folds the new spans into the per-trace summary. Aggregating in JS (one pass, a Map) measured
-   * ~1 ms per 20k spans against ~48 ms for the same GROUP BY in SQL with arg_min over struct keys.
-   * Stored rows of the same traces are read, deleted and re-inserted merged: an UPDATE of LIST
-   * columns (and ON CONFLICT DO UPDATE, which is the same path) took ~60-90 ms per 2k traces,
-   * delete + insert ~15 ms. The table has no PRIMARY KEY for that reason (DuckDB checks unique
-   * keys eagerly within a transaction, so delete + re-insert of a key can be refused); the single
-   * writer keeps (project_id, trace_id) unique: old_traces is found by an exact join.
+   * Reads every stored (project, trace id) into a new filter with room for twice as many (at 1M
+   * spans, ~33k traces: ~50 ms). Called at open, and by the first commit after the filter filled up
+   * or retention deleted traces.
    */
-  private async mergeTraces(spans: readonly SpanRow[]): Promise<void> {
-    const conn = this.conn;
-    const aggs = aggregateTraces(spans);
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE stage_traces AS
-       SELECT * REPLACE (models::VARCHAR AS models, ops::VARCHAR AS ops, services::VARCHAR AS services)
-       FROM (SELECT ${TRACE_COLUMNS} FROM traces LIMIT 0)`,
-    );
-    await this.appendRows('stage_traces', aggs, appendTraceAgg);
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE old_traces AS
-       SELECT t.* FROM traces t SEMI JOIN stage_traces s ON t.trace_id = s.trace_id AND t.project_id = s.project_id`,
-    );
-    const old = await conn.runAndReadAll('SELECT count(*)::INTEGER AS n FROM old_traces');
-    if (Number(old.getRows()[0]?.[0] ?? 0) > 0) {
-      await conn.run(
-        `DELETE FROM traces USING old_traces o WHERE traces.trace_id = o.trace_id AND traces.project_id = o.project_id`,
-      );
+  async buildTraceFilter(): Promise<TraceFilter> {
+    const counted = await this.conn.run('SELECT count(*)::DOUBLE FROM traces');
+    const total = Number(counted.getChunk(0).getColumnValues(0)[0] ?? 0);
+    const filter = new TraceFilter(Math.max(2 * total, 65_536));
+    // Streamed, so a large table is never materialized whole.
+    const result = await this.conn.stream('SELECT project_id, trace_id FROM traces');
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const projects = chunk.getColumnValues(0);
+      const ids = chunk.getColumnValues(1);
+      for (let i = 0; i < ids.length; i++) filter.add(Number(projects[i]), String(ids[i]));
     }
-    await conn.run(INSERT_MERGED_TRACES_SQL);
+    this.traceFilter = filter;
+    return filter;
+  }
+
+  /** Summary rows of the given traces of a project, when stored. */
+  private async storedTraces(projectId: number, traceIds: string[]): Promise<StoredTrace[]> {
+    const rows = await this.query(STORED_TRACES_SQL, { p: projectId, ids: listValue(traceIds) });
+    return rows.map(storedTraceOf);
+  }
+
+  /**
+   * Keys (project, trace, span) of the stored spans of these traces. Each trace's spans lie within
+   * its summary's [start_time, last_start]; traces close in time share one scan of that range.
+   */
+  private async storedSpanKeys(traces: StoredTrace[]): Promise<Set<string>> {
+    const keys = new Set<string>();
+    const sorted = [...traces].sort((a, b) => a.projectId - b.projectId || a.start - b.start);
+    for (let i = 0; i < sorted.length; ) {
+      const first = sorted[i]!;
+      let hi = first.lastStart;
+      const ids = [first.traceId];
+      let j = i + 1;
+      for (; j < sorted.length; j++) {
+        const t = sorted[j]!;
+        if (t.projectId !== first.projectId || t.start > hi + RANGE_GAP_MS) break;
+        ids.push(t.traceId);
+        if (t.lastStart > hi) hi = t.lastStart;
+      }
+      i = j;
+      const rows = await this.query(STORED_SPAN_KEYS_SQL, {
+        lo: first.start,
+        hi,
+        p: first.projectId,
+        ids: listValue(ids),
+      });
+      for (const [traceId, spanId] of rows) {
+        keys.add(`${first.projectId}\u0000${String(traceId)}\u0000${String(spanId)}`);
+      }
+    }
+    return keys;
   }
 
   private async writeErrors(errors: ErrorRow[]): Promise<number> {
@@ -472,8 +747,11 @@ export class GroupCommitWriter {
   }
 
   /**
-   * Appends rows in slices, yielding to the event loop between slices. Each slice is flushed so the
-   * appender's synchronous flush work is spread over the slices rather than done at the end.
+   * Appends rows in slices of `yieldEveryRows`, yielding to the event loop between slices, and hands
+   * them to DuckDB (a synchronous flush) every FLUSH_EVERY_ROWS rows and at the end. A flush has a
+   * fixed cost of ~1 ms for a wide table whatever its row count (measured: 1 row 1.3 ms, 300 rows
+   * 2.3 ms, 2,000 rows 4.3 ms into `spans`), so flushing each slice made small commits pay it
+   * several times; FLUSH_EVERY_ROWS bounds how long one flush holds the event loop.
    */
   private async appendRows<T>(
     table: string,
@@ -483,12 +761,20 @@ export class GroupCommitWriter {
     const ap = await this.conn.createAppender(table);
     try {
       const step = this.options.yieldEveryRows;
+      let unflushed = 0;
       for (let i = 0; i < rows.length; i += step) {
         const end = Math.min(rows.length, i + step);
         for (let j = i; j < end; j++) append(ap, rows[j]!);
-        ap.flushSync();
-        if (end < rows.length) await yieldToEventLoop();
+        unflushed += end - i;
+        if (end < rows.length) {
+          if (unflushed >= FLUSH_EVERY_ROWS) {
+            ap.flushSync();
+            unflushed = 0;
+          }
+          await yieldToEventLoop();
+        }
       }
+      ap.closeSync();
     } catch (err) {
       try {
         ap.closeSync();
@@ -497,7 +783,33 @@ export class GroupCommitWriter {
       }
       throw err;
     }
-    ap.closeSync();
+  }
+
+  /** A statement prepared once on the writer connection and re-bound per use. */
+  private async prepared(sql: string): Promise<DuckDBPreparedStatement> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = await this.conn.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Runs a prepared statement and returns its rows: one round trip to DuckDB's threads (the
+   * materialized result's chunks are read synchronously). Under load each round trip waits for the
+   * event loop, which is busy parsing the next requests, so the commit path keeps them few.
+   */
+  private async query(sql: string, values: Record<string, DuckDBValue>): Promise<JS[][]> {
+    const stmt = await this.prepared(sql);
+    stmt.clearBindings();
+    stmt.bind(values, QUERY_TYPES);
+    const result = await stmt.run();
+    const out: JS[][] = [];
+    for (let c = 0; c < result.chunkCount; c++) {
+      for (const row of result.getChunk(c).convertRows(JSDuckDBValueConverter)) out.push(row);
+    }
+    return out;
   }
 }
 
@@ -601,58 +913,47 @@ function json(v: unknown, fallback: string): string {
 
 const SPAN_STATUSES = new Set(['ok', 'error', 'unset']);
 
-function spanWeight(s: SpanRow): number {
-  return typeof s.weight === 'number' && Number.isFinite(s.weight) && s.weight > 0 ? s.weight : 1;
-}
-
 function tokens(v: number | null | undefined): number {
   return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER
     ? Math.round(v)
     : 0;
 }
 
-function isAiSpan(s: SpanRow): boolean {
-  return (
-    s.operation != null ||
-    s.provider != null ||
-    s.model != null ||
-    s.inputTokens != null ||
-    s.outputTokens != null ||
-    s.cachedInputTokens != null ||
-    s.reasoningTokens != null ||
-    s.agentName != null ||
-    s.toolName != null
-  );
+/** Any AI field set (operation … tool name, positions 19–27). */
+function isAiSpan(s: EncodedSpan): boolean {
+  for (let i = OPERATION; i < s.length; i++) if (s[i] != null) return true;
+  return false;
 }
 
 /** Rank of the span that names its trace: the root, else a segment, else any span (earliest wins). */
-function rootRank(s: SpanRow): number {
-  if (!s.parentSpanId) return 0;
-  return s.isSegment === true ? 1 : 2;
+function rootRank(s: EncodedSpan): number {
+  if (!s[PARENT]) return 0;
+  return s[IS_SEGMENT] ? 1 : 2;
 }
 
-function aggregateTraces(spans: readonly SpanRow[]): TraceAgg[] {
+function aggregateTraces(spans: readonly EncodedSpan[]): TraceAgg[] {
   const byTrace = new Map<string, TraceAgg>();
   for (const s of spans) {
-    const key = `${s.projectId}\u0000${s.traceId}`;
+    const key = `${s[PROJECT]}\u0000${s[TRACE]}`;
     const rank = rootRank(s);
-    const status = SPAN_STATUSES.has(s.status) ? s.status : 'unset';
-    const weight = spanWeight(s);
+    const status = s[STATUS];
+    const weight = s[WEIGHT];
+    const start = s[START];
     let a = byTrace.get(key);
     if (!a) {
       a = {
-        projectId: s.projectId,
-        traceId: s.traceId,
-        start: s.startTime,
-        end: s.endTime,
-        lastStart: s.startTime,
+        projectId: s[PROJECT],
+        traceId: s[TRACE],
+        start,
+        end: s[END],
+        lastStart: start,
         spans: 0,
         errors: 0,
         rootRank: rank,
-        rootStart: s.startTime,
-        rootSpanId: s.spanId,
-        rootName: s.name,
-        rootOp: s.op ?? null,
+        rootStart: start,
+        rootSpanId: s[SPAN],
+        rootName: s[NAME],
+        rootOp: s[OP],
         rootStatus: status,
         rootWeight: weight,
         models: new Set(),
@@ -665,90 +966,94 @@ function aggregateTraces(spans: readonly SpanRow[]): TraceAgg[] {
       };
       byTrace.set(key, a);
     } else {
-      if (s.startTime < a.start) a.start = s.startTime;
-      if (s.endTime > a.end) a.end = s.endTime;
-      if (s.startTime > a.lastStart) a.lastStart = s.startTime;
+      if (start < a.start) a.start = start;
+      if (s[END] > a.end) a.end = s[END];
+      if (start > a.lastStart) a.lastStart = start;
       if (
         rank < a.rootRank ||
-        (rank === a.rootRank &&
-          (s.startTime < a.rootStart || (s.startTime === a.rootStart && s.spanId < a.rootSpanId)))
+        (rank === a.rootRank && (start < a.rootStart || (start === a.rootStart && s[SPAN] < a.rootSpanId)))
       ) {
         a.rootRank = rank;
-        a.rootStart = s.startTime;
-        a.rootSpanId = s.spanId;
-        a.rootName = s.name;
-        a.rootOp = s.op ?? null;
+        a.rootStart = start;
+        a.rootSpanId = s[SPAN];
+        a.rootName = s[NAME];
+        a.rootOp = s[OP];
         a.rootStatus = status;
         a.rootWeight = weight;
       }
     }
     a.spans++;
     if (status === 'error') a.errors++;
-    if (s.model) a.models.add(s.model);
-    if (s.op) a.ops.add(s.op);
-    if (s.serviceName) a.services.add(s.serviceName);
-    a.inputTokens += tokens(s.inputTokens);
-    a.outputTokens += tokens(s.outputTokens);
+    const model = s[MODEL];
+    if (model) a.models.add(model);
+    const op = s[OP];
+    if (op) a.ops.add(op);
+    const service = s[SERVICE];
+    if (service) a.services.add(service);
+    a.inputTokens += tokens(s[INPUT_TOKENS]);
+    a.outputTokens += tokens(s[OUTPUT_TOKENS]);
     if (!a.hasAi && isAiSpan(s)) a.hasAi = true;
     a.weightSum += weight;
   }
   return [...byTrace.values()];
 }
 
-function appendTraceAgg(ap: DuckDBAppender, a: TraceAgg): void {
-  ap.appendInteger(a.projectId);
-  ap.appendVarchar(a.traceId);
-  ap.appendDouble(a.start);
-  ap.appendDouble(a.end);
-  ap.appendDouble(a.lastStart);
-  ap.appendBigInt(BigInt(a.spans));
-  ap.appendBigInt(BigInt(a.errors));
-  ap.appendTinyInt(a.rootRank);
-  ap.appendDouble(a.rootStart);
-  ap.appendVarchar(a.rootName);
-  str(ap, a.rootOp);
-  ap.appendVarchar(a.rootStatus);
-  ap.appendDouble(a.rootWeight);
-  ap.appendVarchar(JSON.stringify([...a.models].sort()));
-  ap.appendVarchar(JSON.stringify([...a.ops].sort()));
-  ap.appendVarchar(JSON.stringify([...a.services].sort()));
-  ap.appendBigInt(BigInt(a.inputTokens));
-  ap.appendBigInt(BigInt(a.outputTokens));
-  ap.appendBoolean(a.hasAi);
-  ap.appendDouble(a.weightSum);
+const VARCHAR_LIST = LIST(VARCHAR);
+
+function appendTraceRow(ap: DuckDBAppender, t: TraceRow): void {
+  ap.appendInteger(t.projectId);
+  ap.appendVarchar(t.traceId);
+  ap.appendDouble(t.start);
+  ap.appendDouble(t.end);
+  ap.appendDouble(t.lastStart);
+  ap.appendBigInt(BigInt(t.spans));
+  ap.appendBigInt(BigInt(t.errors));
+  ap.appendTinyInt(t.rootRank);
+  ap.appendDouble(t.rootStart);
+  ap.appendVarchar(t.rootName);
+  str(ap, t.rootOp);
+  ap.appendVarchar(t.rootStatus);
+  ap.appendDouble(t.rootWeight);
+  ap.appendList(t.models, VARCHAR_LIST);
+  ap.appendList(t.ops, VARCHAR_LIST);
+  ap.appendList(t.services, VARCHAR_LIST);
+  ap.appendBigInt(BigInt(t.inputTokens));
+  ap.appendBigInt(BigInt(t.outputTokens));
+  ap.appendBoolean(t.hasAi);
+  ap.appendDouble(t.weightSum);
   ap.endRow();
 }
 
-function appendSpan(ap: DuckDBAppender, s: SpanRow): void {
-  ap.appendInteger(s.projectId);
-  ap.appendVarchar(s.traceId);
-  ap.appendVarchar(s.spanId);
-  str(ap, s.parentSpanId || null);
-  ap.appendVarchar(s.name);
-  str(ap, s.op);
-  str(ap, s.kind);
-  ap.appendVarchar(SPAN_STATUSES.has(s.status) ? s.status : 'unset');
-  str(ap, s.statusMessage);
-  ap.appendDouble(s.startTime);
-  ap.appendDouble(s.endTime);
-  ap.appendDouble(Math.max(0, s.endTime - s.startTime));
-  ap.appendBoolean(s.isSegment === true);
-  str(ap, s.segmentId);
-  str(ap, s.serviceName);
-  str(ap, s.environment);
-  str(ap, s.release);
-  ap.appendDouble(spanWeight(s));
-  ap.appendVarchar(json(s.attributes ?? {}, '{}'));
-  ap.appendVarchar(s.source === 'otlp' ? 'otlp' : 'sentry');
-  str(ap, s.operation);
-  str(ap, s.provider);
-  str(ap, s.model);
-  int(ap, s.inputTokens);
-  int(ap, s.outputTokens);
-  int(ap, s.cachedInputTokens);
-  int(ap, s.reasoningTokens);
-  str(ap, s.agentName);
-  str(ap, s.toolName);
+function appendSpan(ap: DuckDBAppender, s: EncodedSpan): void {
+  ap.appendInteger(s[0]);
+  ap.appendVarchar(s[1]);
+  ap.appendVarchar(s[2]);
+  str(ap, s[3]);
+  ap.appendVarchar(s[4]);
+  str(ap, s[5]);
+  str(ap, s[6]);
+  ap.appendVarchar(s[7]);
+  str(ap, s[8]);
+  ap.appendDouble(s[9]);
+  ap.appendDouble(s[10]);
+  ap.appendDouble(Math.max(0, s[10] - s[9]));
+  ap.appendBoolean(s[11]);
+  str(ap, s[12]);
+  str(ap, s[13]);
+  str(ap, s[14]);
+  str(ap, s[15]);
+  ap.appendDouble(s[16]);
+  ap.appendVarchar(s[17]);
+  ap.appendVarchar(s[18]);
+  str(ap, s[19]);
+  str(ap, s[20]);
+  str(ap, s[21]);
+  int(ap, s[22]);
+  int(ap, s[23]);
+  int(ap, s[24]);
+  int(ap, s[25]);
+  str(ap, s[26]);
+  str(ap, s[27]);
   ap.endRow();
 }
 
