@@ -388,8 +388,11 @@ if (!args['no-ceiling']) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sieve-serve-bench-'));
 const server = await startServer(dataDir);
-// A failed run must not leave the server behind.
-process.on('exit', () => server.kill());
+// A failed run must not leave the server or its data behind.
+process.on('exit', () => {
+  server.kill();
+  if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 log(`server ${server.url} (pid ${server.pid}, data ${dataDir})`);
 const tallies = new Map();

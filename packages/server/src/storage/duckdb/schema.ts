@@ -14,16 +14,19 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * - Attributes are JSON text (VARCHAR). One JSON.stringify per row is the cheapest thing to append
  *   (a MAP needs a JS object per entry), text search is a single `contains(lower(...))` over the
  *   column, and exact matches use `json_extract_string(attributes, <JSON pointer>)`.
- * - Ids are VARCHAR: they arrive as hex text and are returned as text. An ART index on
- *   spans(trace_id) turns the trace-detail lookup from a scan (~7 ms at 1M rows, linear in table
- *   size) into an index scan (~1.5 ms). It is single-column because DuckDB uses ART indexes for
- *   single-column equality filters; project_id is then checked on the few matching rows.
+ * - Ids are VARCHAR: they arrive as hex text and are returned as text. Version 1 had an ART index
+ *   on spans(trace_id) for trace detail; version 2 moved it to traces(trace_id): trace detail reads
+ *   the trace's [start_time, last_start] from `traces` by id and then only the spans row groups
+ *   whose zone maps overlap that range, and the writer looks the traces of each commit up by id.
+ *   Single-column, because DuckDB uses ART indexes for single-column equality filters; project_id
+ *   is checked on the few matching rows.
  * - Span idempotency is not a PRIMARY KEY: an INSERT OR IGNORE against a 3-column PK was ~5x
- *   slower per commit than an anti-join limited to a start-time window (see writer.ts), and a
- *   PK's ART index over every span costs memory proportional to the table.
+ *   slower per commit, and a PK's ART index over every span costs memory proportional to the
+ *   table. The writer deduplicates against the stored spans of the traces it already has (see
+ *   writer.ts writeSpans).
  * - `traces` is a per-trace summary maintained in the same transaction as `spans` (see
- *   writer.ts mergeTraces). Listing traces from it is a top-N over traces instead of a GROUP BY over every span
- *   (~290 ms at 1M spans for the full aggregate).
+ *   writer.ts mergeTrace). Listing traces from it is a top-N over traces instead of a GROUP BY over
+ *   every span (~290 ms at 1M spans for the full aggregate).
  */
 export interface Migration {
   version: number;

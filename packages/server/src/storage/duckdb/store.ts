@@ -121,7 +121,6 @@ export class DuckDbStore implements Store {
     }
     const instance = await DuckDBInstance.create(this.path, {
       ...DEFAULT_DUCKDB_CONFIG,
-      ...(process.env.TMP_CKPT ? { checkpoint_threshold: process.env.TMP_CKPT } : {}),
       ...this.options.duckdb,
     });
     const conns: DuckDBConnection[] = [];
