@@ -14,17 +14,16 @@ import {
   aiInstrumentationErrors,
   aiInstrumentationReady,
   instrumentOpenAI,
-  type LogRecord,
   type MetricRecord,
   type ReadableSpan,
   recordHandoff,
   type SamplingContext,
-  type SieveOptions,
   samplers,
   startAgentRun,
   startSpan,
   startToolCall,
 } from '../src/index.js';
+import { type Captured, capture, tokensOf } from './ai-helpers.js';
 import { setup, teardown } from './helpers.js';
 
 let mock: MockLlm;
@@ -32,22 +31,6 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 const LONG_SYSTEM =
   'You are a careful assistant for the weather desk. Answer in one short sentence, name the city, and never invent numbers you were not given.';
-
-interface Captured {
-  spans: () => readonly ReadableSpan[];
-  logs: LogRecord[];
-  metrics: MetricRecord[];
-}
-
-function capture(options: SieveOptions = { tracesSampleRate: 1 }): Captured {
-  const logs: LogRecord[] = [];
-  const metrics: MetricRecord[] = [];
-  const memory = setup({
-    ...options,
-    spanProcessors: [{ onEnd() {}, onLog: (l) => void logs.push(l), onMetric: (m) => void metrics.push(m) }],
-  });
-  return { spans: () => memory.getFinishedSpans(), logs, metrics };
-}
 
 function aiSpans(c: Captured): ReadableSpan[] {
   return c.spans().filter((s) => s.op?.startsWith('gen_ai.'));
@@ -65,10 +48,6 @@ function sum(
   filter: (m: MetricRecord) => boolean = () => true,
 ): number {
   return metrics.filter((m) => m.name === name && filter(m)).reduce((total, m) => total + m.value, 0);
-}
-
-function tokensOf(c: Captured, type: 'input' | 'output'): number {
-  return sum(c.metrics, 'gen_ai.client.token.usage', (m) => m.attributes['gen_ai.token.type'] === type);
 }
 
 /** Responses without what differs between two identical calls (ids from a counter, timestamps). */

@@ -6,16 +6,9 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { embed, generateText, streamText } from 'ai';
 import { MockEmbeddingModelV3, MockLanguageModelV3, simulateReadableStream } from 'ai/test';
-import {
-  type LogRecord,
-  type MetricRecord,
-  type ReadableSpan,
-  type SieveOptions,
-  samplers,
-  startSpan,
-  uninstallOpenTelemetryBridge,
-} from '../src/index.js';
-import { setup, teardown } from './helpers.js';
+import { samplers, startSpan, uninstallOpenTelemetryBridge } from '../src/index.js';
+import { capture, tokensOf } from './ai-helpers.js';
+import { teardown } from './helpers.js';
 
 const USAGE = {
   inputTokens: { total: 120, noCache: 100, cacheRead: 20, cacheWrite: undefined },
@@ -43,28 +36,6 @@ function model(): MockLanguageModelV3 {
       }),
     }),
   });
-}
-
-interface Captured {
-  spans: () => readonly ReadableSpan[];
-  logs: LogRecord[];
-  metrics: MetricRecord[];
-}
-
-function capture(options: SieveOptions): Captured {
-  const logs: LogRecord[] = [];
-  const metrics: MetricRecord[] = [];
-  const memory = setup({
-    ...options,
-    spanProcessors: [{ onEnd() {}, onLog: (l) => void logs.push(l), onMetric: (m) => void metrics.push(m) }],
-  });
-  return { spans: () => memory.getFinishedSpans(), logs, metrics };
-}
-
-function tokens(c: Captured, type: string): number {
-  return c.metrics
-    .filter((m) => m.name === 'gen_ai.client.token.usage' && m.attributes['gen_ai.token.type'] === type)
-    .reduce((t, m) => t + m.value, 0);
 }
 
 const telemetry = { isEnabled: true, functionId: 'weather' };
@@ -109,8 +80,8 @@ describe('Vercel AI SDK through the OpenTelemetry bridge', () => {
       experimental_telemetry: telemetry,
     }).consumeStream();
     // Inner calls only: the outer spans' sums are not counted again.
-    assert.equal(tokens(c, 'input'), 240);
-    assert.equal(tokens(c, 'output'), 60);
+    assert.equal(tokensOf(c, 'input'), 240);
+    assert.equal(tokensOf(c, 'output'), 60);
     const usage = c.metrics.find((m) => m.name === 'gen_ai.client.token.usage')!;
     assert.equal(usage.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(usage.attributes['gen_ai.request.model'], 'gpt-4o-mini');
@@ -146,8 +117,8 @@ describe('Vercel AI SDK through the OpenTelemetry bridge', () => {
       }).consumeStream();
     });
     assert.equal(c.spans().length, 0);
-    assert.equal(tokens(c, 'input'), 240);
-    assert.equal(tokens(c, 'output'), 60);
+    assert.equal(tokensOf(c, 'input'), 240);
+    assert.equal(tokensOf(c, 'output'), 60);
     assert.equal(c.logs.length, 2);
     for (const m of c.metrics.filter((x) => x.name === 'gen_ai.client.token.usage'))
       assert.equal(m.attributes['http.route'], '/api/chat');
@@ -170,7 +141,7 @@ describe('Vercel AI SDK through the OpenTelemetry bridge', () => {
       generateText({ model: failing, prompt: 'Hi', maxRetries: 0, experimental_telemetry: telemetry }),
       TypeError,
     );
-    assert.equal(tokens(c, 'input'), 7);
+    assert.equal(tokensOf(c, 'input'), 7);
     assert.deepEqual(
       c.logs.map((l) => [l.attributes.operation, l.attributes.status]),
       [

@@ -211,8 +211,9 @@ export class LlmCall {
     }
     if (span !== undefined) span.end(end);
 
-    // Metrics and the log carry the call's span (or, unsampled, the trace) whatever the sampling decision.
-    const context = span?.recording ? span : this.parent;
+    // Metrics and the log carry the call's span, or in a dropped trace its placeholder (the trace id and
+    // the parent's span id), whatever the sampling decision.
+    const context = span ?? this.parent;
     const measure = () =>
       emitMeasurements({
         operation: this.start.operation,

@@ -48,7 +48,10 @@ function dig(root: unknown, keys: Path): unknown {
   return value;
 }
 
-/** Replaces `holder.create` by its wrapper unless it already is one. True when something was patched. */
+/**
+ * Replaces `holder.create` (a prototype's, or one resource object's) by its wrapper unless it already is
+ * one. True when something was patched.
+ */
 function wrapCreate(holder: unknown, op: Operation): boolean {
   if (holder === null || typeof holder !== 'object') return false;
   const h = holder as { create?: unknown };
@@ -144,20 +147,8 @@ function instrumentInstance<T>(
   name: string,
 ): T {
   try {
-    for (const [keys, op] of targets) {
-      const resource = dig(client, keys);
-      // An own property on the resource object: only this client changes.
-      if (resource !== null && typeof resource === 'object') {
-        const create = (resource as { create?: unknown }).create;
-        if (typeof create === 'function' && !isWrapped(create))
-          Object.defineProperty(resource, 'create', {
-            value: wrapMethod(create as Method, op),
-            writable: true,
-            configurable: true,
-            enumerable: false,
-          });
-      }
-    }
+    // An own property on the resource object: only this client changes.
+    for (const [keys, op] of targets) wrapCreate(dig(client, keys), op);
   } catch (error) {
     countInstrumentationError(`instrumenting a ${name} client`, error);
   }
