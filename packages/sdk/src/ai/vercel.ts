@@ -31,7 +31,8 @@ const INNER_CALL =
   /^ai\.(generateText|streamText|generateObject|streamObject|embed|embedMany)\.(doGenerate|doStream|doEmbed)$/;
 
 export function isVercelCall(name: string): boolean {
-  return INNER_CALL.test(name);
+  // The prefix test first: this runs for every span started through @opentelemetry/api.
+  return name.startsWith('ai.') && INNER_CALL.test(name);
 }
 
 type Attrs = Readonly<Record<string, unknown>>;
