@@ -51,8 +51,11 @@ export function messageStream(
   id: string,
 ): StreamPlan {
   const events: SseEvent[] = [];
+  const usageReports: StreamPlan['usageReports'] = [];
   const push = (type: string, fields: Record<string, unknown>) =>
     events.push({ event: type, data: { type, ...fields } });
+  // Like the real API, message_start already reports the input and one output token.
+  if (usage !== undefined) usageReports.push({ at: 0, usage: { ...usage, output: 1, reasoning: 0 } });
   push('message_start', {
     message: {
       id: `msg_${id}`,
@@ -79,13 +82,13 @@ export function messageStream(
       push('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } });
   }
   push('content_block_stop', { index: 0 });
-  const usageAt = usage === undefined ? undefined : events.length;
+  if (usage !== undefined) usageReports.push({ at: events.length, usage });
   push('message_delta', {
     delta: { stop_reason: stopReason(reply), stop_sequence: null },
     ...(usage === undefined ? {} : { usage: { output_tokens: usage.output } }),
   });
   push('message_stop', {});
-  return { events, usageAt };
+  return { events, usageReports };
 }
 
 const ERROR_TYPES: Record<number, string> = {

@@ -1,6 +1,7 @@
-// What the mock server billed: the usage it actually reported to a client. A call that failed, had its
-// usage omitted ([[mock:no-usage]]) or its stream cut before the usage went out bills nothing, because a
-// client (and so an SDK measuring it) never learns of any tokens; such calls are counted apart.
+// What the mock server billed: the usage it actually reported to a client (for a cut stream, the last
+// usage that went out). A call that failed, had its usage omitted ([[mock:no-usage]]) or its stream cut
+// before any usage went out bills nothing, because a client (and so an SDK measuring it) never learns of
+// any tokens; such calls are counted apart.
 import type { Usage } from './reply.js';
 
 export type Provider = 'openai' | 'anthropic';

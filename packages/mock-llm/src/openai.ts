@@ -102,13 +102,13 @@ export function chatCompletionStream(
     for (const piece of streamPieces(reply.text)) events.push(chunk({ content: piece }, null));
   }
   events.push(chunk({}, chatFinish(reply)));
-  let usageAt: number | undefined;
+  const usageReports: StreamPlan['usageReports'] = [];
   if (includeUsage && usage !== undefined) {
-    usageAt = events.length;
+    usageReports.push({ at: events.length, usage });
     events.push({ data: { ...base, choices: [], usage: chatUsage(usage) } });
   }
   events.push({ data: '[DONE]' });
-  return { events, usageAt };
+  return { events, usageReports };
 }
 
 function responsesUsage(u: Usage) {
@@ -232,11 +232,11 @@ export function responseStream(
   }
   push('response.output_item.done', { output_index: 0, item });
   const status = finalStatus(reply);
-  const usageAt = usage === undefined ? undefined : events.length;
+  const usageReports = usage === undefined ? [] : [{ at: events.length, usage }];
   push(status === 'completed' ? 'response.completed' : 'response.incomplete', {
     response: responseObject(body, conv, ids, status, [item], usage),
   });
-  return { events, usageAt };
+  return { events, usageReports };
 }
 
 /** Unit vectors derived from the text, base64 little-endian float32 when the client asks (the default). */

@@ -144,13 +144,13 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     return route?.provider === 'anthropic' ? { 'request-id': requestId } : { 'x-request-id': requestId };
   }
 
-  /** Writes a stream plan; bills when the usage event goes out; cuts the connection half-way if asked. */
+  /** Writes a stream plan, cut half-way if asked; then bills the last usage the client was sent. */
   async function sendStream(
     res: ServerResponse,
     plan: StreamPlan,
     headers: Record<string, string>,
     cut: boolean,
-    bill: () => void,
+    bill: (usage: Usage) => void,
   ) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -159,14 +159,16 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     });
     res.flushHeaders();
     const end = cut ? Math.max(1, Math.floor(plan.events.length / 2)) : plan.events.length;
+    let reported: Usage | undefined;
     for (let i = 0; i < end; i++) {
       if (i > 0 && chunkDelayMs > 0) await sleep(chunkDelayMs);
       if (res.destroyed) break;
       // Waiting for each write to reach the socket keeps the order of events and the cut point real.
       await writeFlushed(res, encodeSse(plan.events[i]!));
-      if (i === plan.usageAt) bill();
+      reported = plan.usageReports.find((r) => r.at === i)?.usage ?? reported;
     }
-    if (plan.usageAt === undefined || plan.usageAt >= end || res.destroyed) ledger.unreported();
+    if (reported === undefined) ledger.unreported();
+    else bill(reported);
     if (cut) res.destroy();
     else res.end();
   }
@@ -264,9 +266,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 
     const c = conv!;
     const reply = decideReply(c);
-    const fullUsage: Usage = usageFor(c, reply, route.provider);
-    const usage = markers.noUsage ? undefined : fullUsage;
-    const bill = () => ledger.bill(route.provider, route.operation, c.model, fullUsage);
+    const usage = markers.noUsage ? undefined : usageFor(c, reply, route.provider);
+    const bill = (billed: Usage) => ledger.bill(route.provider, route.operation, c.model, billed);
     if (stream) {
       const plan =
         route.operation === 'chat'
@@ -291,7 +292,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
           : message(c, reply, usage, ids.id);
     sendJson(res, 200, payload, headers);
     if (usage === undefined) ledger.unreported();
-    else bill();
+    else bill(usage);
   }
 
   const server = createServer((req, res) => {

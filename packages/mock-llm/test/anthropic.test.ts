@@ -172,7 +172,7 @@ describe('errors and failures', () => {
     );
   });
 
-  it('[[mock:broken-stream]] cuts the stream after message_start: input billed nowhere, nothing in the ledger', async () => {
+  it('[[mock:broken-stream]] cuts the stream: the ledger bills what message_start reported', async () => {
     const stream = await client.messages.create({
       model,
       max_tokens: 256,
@@ -180,13 +180,22 @@ describe('errors and failures', () => {
       messages: [{ role: 'user', content: 'cut [[mock:broken-stream]]' }],
     });
     const seen: string[] = [];
+    let startUsage: Anthropic.Usage | undefined;
     await assert.rejects(async () => {
-      for await (const event of stream) seen.push(event.type);
+      for await (const event of stream) {
+        seen.push(event.type);
+        if (event.type === 'message_start') startUsage = event.message.usage;
+      }
     });
     assert.equal(seen[0], 'message_start');
     assert.ok(!seen.includes('message_stop'));
-    assert.equal(mock.billed().calls, 0);
-    assert.equal(mock.billed().unreported, 1);
+    const billed = mock.billed();
+    assert.equal(billed.calls, 1);
+    assert.equal(billed.outputTokens, 1);
+    // "cut [[mock:broken-stream]]" is 10 tokens, plus 3 for the message.
+    assert.equal(billed.inputTokens, 13);
+    assert.equal(startUsage?.input_tokens, 13);
+    assert.equal(billed.unreported, 0);
   });
 
   it('[[mock:no-usage]] leaves usage out', async () => {
