@@ -39,15 +39,31 @@ console.log(
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
 
+// In continuous mode, a line every 30 s shows that traffic flows.
+let done = 0;
+const progress = continuous
+  ? setInterval(() => {
+      const billed = demo.mock.billed();
+      console.log(
+        `${new Date().toISOString().slice(11, 19)} ${done} requests so far; mock LLM billed ${billed.calls} calls, ` +
+          `${billed.inputTokens + billed.outputTokens} tokens`,
+      );
+    }, 30_000)
+  : undefined;
+
 const report = await runTraffic({
   baseUrl: demo.service.url,
   signal: stop.signal,
+  onResult: () => {
+    done++;
+  },
   seed: 7,
   faultRate: 0.03,
   ...(continuous
     ? { concurrency: numberFromEnv('DEMO_CONCURRENCY', 3), thinkTimeMs: 250 }
     : { concurrency: numberFromEnv('DEMO_CONCURRENCY', 6), requests: numberFromEnv('DEMO_REQUESTS', 300) }),
 });
+clearInterval(progress);
 console.log(`\nrequests by route (sent, statuses):\n${formatReport(report)}`);
 const billed = demo.mock.billed();
 console.log(

@@ -30,6 +30,8 @@ export interface TrafficOptions {
   faultRate?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** Called after each request with its route and status (for progress lines). */
+  onResult?: (route: RouteName, status: string) => void;
 }
 
 export interface AgentRun {
@@ -176,6 +178,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficReport
       }
       const counts = report.statuses[route];
       counts[status] = (counts[status] ?? 0) + 1;
+      options.onResult?.(route, status);
       if (options.thinkTimeMs)
         await sleep(options.thinkTimeMs, undefined, { signal: options.signal }).catch(() => {});
     }

@@ -18,12 +18,6 @@ let demo: Demo;
 let report: TrafficReport;
 const memory = new InMemorySpanProcessor(1_000_000);
 
-async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(server.url + path);
-  assert.equal(response.status, 200, `${path}: ${response.status}`);
-  return (await response.json()) as T;
-}
-
 async function storedTrace(traceId: string): Promise<StoredSpan[]> {
   const response = await fetch(`${server.url}/api/v1/traces/${traceId}`);
   if (response.status === 404) return [];
