@@ -1,6 +1,7 @@
 // Mixed, realistic load on the demo service: weighted routes, N concurrent users, for a number of
 // requests or a duration, or until aborted. Seeded, so a run's mix repeats.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { seededRandom } from '@sieve/mock-llm';
 import { CHAT_VARIANTS } from './chat.js';
 
 export const ROUTE_NAMES = ['chat', 'agent', 'recommendations', 'search', 'payment', 'health'] as const;
@@ -72,17 +73,6 @@ const CHAT_MESSAGES = [
 ];
 const QUERIES = ['refund', 'shipping times', 'invoice', 'change order', 'weather delay', 'double charge'];
 const FAULTS = ['[[mock:error=429]]', '[[mock:error=500]]', '[[mock:error=400]]', '[[mock:broken-stream]]'];
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks a route for a uniform draw `u` in [0, 1) by weight. Pure, for the unit table. */
 export function pickRoute(weights: Record<RouteName, number>, u: number): RouteName {
