@@ -42,82 +42,94 @@ export class SupportDesk {
   ) {}
 
   /** One customer question through the desk: triage, and billing if triage hands over. */
-  run(question: string): Promise<AgentResult> {
+  run(question: string, conversationId?: string): Promise<AgentResult> {
     const result: AgentResult = { answer: '', agents: [], llmCalls: 0, toolCalls: 0, handoffs: 0 };
-    return this.triage(question, result).then((answer) => ({ ...result, answer }));
+    return this.triage(question, conversationId, result).then((answer) => ({ ...result, answer }));
   }
 
-  private triage(question: string, result: AgentResult): Promise<string> {
-    return agentRun('triage', TRIAGE_MODEL, 'openai', async () => {
-      result.agents.push('triage');
-      const tools = ['search_docs', 'get_weather', 'lookup_order', 'transfer_to_billing'].map((name) => ({
-        type: 'function' as const,
-        function: TOOLS[name]!,
-      }));
-      const messages: OpenAI.ChatCompletionMessageParam[] = [
-        { role: 'system', content: TRIAGE_PROMPT },
-        { role: 'user', content: question },
-      ];
-      for (let step = 0; step < MAX_STEPS; step++) {
-        result.llmCalls++;
-        const completion = await this.openai.chat.completions.create({
-          model: TRIAGE_MODEL,
-          messages,
-          tools,
-        });
-        const message = completion.choices[0]!.message;
-        const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
-        if (calls.length === 0) return message.content ?? '';
-        messages.push(message);
-        for (const call of calls) {
-          const args = parseArguments(call.function.arguments);
-          if (call.function.name === 'transfer_to_billing') {
-            result.handoffs++;
-            handoff('triage', 'billing');
-            return this.billing(question, String(args.reason ?? ''), result);
+  private triage(question: string, conversationId: string | undefined, result: AgentResult): Promise<string> {
+    return agentRun(
+      { agent: 'triage', model: TRIAGE_MODEL, provider: 'openai', conversationId },
+      async () => {
+        result.agents.push('triage');
+        const tools = ['search_docs', 'get_weather', 'lookup_order', 'transfer_to_billing'].map((name) => ({
+          type: 'function' as const,
+          function: TOOLS[name]!,
+        }));
+        const messages: OpenAI.ChatCompletionMessageParam[] = [
+          { role: 'system', content: TRIAGE_PROMPT },
+          { role: 'user', content: question },
+        ];
+        for (let step = 0; step < MAX_STEPS; step++) {
+          result.llmCalls++;
+          const completion = await this.openai.chat.completions.create({
+            model: TRIAGE_MODEL,
+            messages,
+            tools,
+          });
+          const message = completion.choices[0]!.message;
+          const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
+          if (calls.length === 0) return message.content ?? '';
+          messages.push(message);
+          for (const call of calls) {
+            const args = parseArguments(call.function.arguments);
+            if (call.function.name === 'transfer_to_billing') {
+              result.handoffs++;
+              handoff('triage', 'billing');
+              return this.billing(question, String(args.reason ?? ''), conversationId, result);
+            }
+            result.toolCalls++;
+            const output = toolCall(call.function.name, call.id, args, () =>
+              runTool(call.function.name, args),
+            );
+            messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(output) });
           }
-          result.toolCalls++;
-          const output = toolCall(call.function.name, call.id, () => runTool(call.function.name, args));
-          messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(output) });
         }
-      }
-      return 'Sorry, I could not finish that in time.';
-    });
+        return 'Sorry, I could not finish that in time.';
+      },
+    );
   }
 
-  private billing(question: string, reason: string, result: AgentResult): Promise<string> {
-    return agentRun('billing', BILLING_MODEL, 'anthropic', async () => {
-      result.agents.push('billing');
-      const tools = ['lookup_order', 'search_docs'].map((name) => {
-        const t = TOOLS[name]!;
-        return { name: t.name, description: t.description, input_schema: t.parameters };
-      });
-      const messages: Anthropic.MessageParam[] = [
-        {
-          role: 'user',
-          content:
-            `Handoff from triage (${reason}). Check the order with lookup_order, then the policy with ` +
-            `search_docs, and answer the customer.\nCustomer: ${question}`,
-        },
-      ];
-      for (let step = 0; step < MAX_STEPS; step++) {
-        result.llmCalls++;
-        const reply = await this.anthropic.messages
-          .stream({ model: BILLING_MODEL, max_tokens: 512, system: BILLING_PROMPT, messages, tools })
-          .finalMessage();
-        const uses = reply.content.filter((b) => b.type === 'tool_use');
-        if (uses.length === 0) return reply.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-        messages.push({ role: 'assistant', content: reply.content });
-        const results: Anthropic.ToolResultBlockParam[] = uses.map((use) => {
-          result.toolCalls++;
-          const output = toolCall(use.name, use.id, () =>
-            runTool(use.name, use.input as Record<string, unknown>),
-          );
-          return { type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output) };
+  private billing(
+    question: string,
+    reason: string,
+    conversationId: string | undefined,
+    result: AgentResult,
+  ): Promise<string> {
+    return agentRun(
+      { agent: 'billing', model: BILLING_MODEL, provider: 'anthropic', conversationId },
+      async () => {
+        result.agents.push('billing');
+        const tools = ['lookup_order', 'search_docs'].map((name) => {
+          const t = TOOLS[name]!;
+          return { name: t.name, description: t.description, input_schema: t.parameters };
         });
-        messages.push({ role: 'user', content: results });
-      }
-      return 'Sorry, billing could not finish that in time.';
-    });
+        const messages: Anthropic.MessageParam[] = [
+          {
+            role: 'user',
+            content:
+              `Handoff from triage (${reason}). Check the order with lookup_order, then the policy with ` +
+              `search_docs, and answer the customer.\nCustomer: ${question}`,
+          },
+        ];
+        for (let step = 0; step < MAX_STEPS; step++) {
+          result.llmCalls++;
+          const reply = await this.anthropic.messages
+            .stream({ model: BILLING_MODEL, max_tokens: 512, system: BILLING_PROMPT, messages, tools })
+            .finalMessage();
+          const uses = reply.content.filter((b) => b.type === 'tool_use');
+          if (uses.length === 0) return reply.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+          messages.push({ role: 'assistant', content: reply.content });
+          const results: Anthropic.ToolResultBlockParam[] = uses.map((use) => {
+            result.toolCalls++;
+            const args = use.input as Record<string, unknown>;
+            const output = toolCall(use.name, use.id, args, () => runTool(use.name, args));
+            return { type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output) };
+          });
+          messages.push({ role: 'user', content: results });
+        }
+        return 'Sorry, billing could not finish that in time.';
+      },
+    );
   }
 }

@@ -95,8 +95,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     },
 
     'POST /api/agent': async (req, res) => {
-      const question = requireText(await readJson(req), 'question');
-      const result = await desk.run(question);
+      const body = await readJson(req);
+      const question = requireText(body, 'question');
+      const conversationId =
+        body.conversationId === undefined ? undefined : requireText(body, 'conversationId');
+      const result = await desk.run(question, conversationId);
       sendJson(res, 200, { ...result, traceId: traceId() });
     },
 

@@ -2,28 +2,32 @@
 // recordHandoff) are merged, these are plain spans with the same names, ops and attributes.
 import { type Span, startSpan } from '@sieve/sdk';
 
-export function agentRun<T>(
-  agent: string,
-  model: string,
-  provider: string,
-  fn: (span: Span) => Promise<T>,
-): Promise<T> {
+export interface AgentRunOptions {
+  agent: string;
+  model: string;
+  provider: string;
+  conversationId: string | undefined;
+}
+
+export function agentRun<T>(options: AgentRunOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   return startSpan(
     {
-      name: `invoke_agent ${agent}`,
+      name: `invoke_agent ${options.agent}`,
       op: 'gen_ai.invoke_agent',
       attributes: {
         'gen_ai.operation.name': 'invoke_agent',
-        'gen_ai.agent.name': agent,
-        'gen_ai.request.model': model,
-        'gen_ai.provider.name': provider,
+        'gen_ai.agent.name': options.agent,
+        'gen_ai.request.model': options.model,
+        'gen_ai.provider.name': options.provider,
+        'gen_ai.conversation.id': options.conversationId,
       },
     },
     fn,
   );
 }
 
-export function toolCall<T>(name: string, callId: string, fn: () => T): T {
+/** `input` is the model's arguments (recorded by the SDK helper only with `recordInputs`). */
+export function toolCall<T>(name: string, callId: string, _input: unknown, fn: () => T): T {
   return startSpan(
     {
       name: `execute_tool ${name}`,

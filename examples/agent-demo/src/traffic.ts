@@ -106,7 +106,15 @@ function requestFor(route: RouteName, random: () => number, faultRate: number): 
         body: { message: pick(CHAT_MESSAGES, random) + fault(), variant: pick(CHAT_VARIANTS, random) },
       };
     case 'agent':
-      return { method: 'POST', path: '/api/agent', body: { question: pick(QUESTIONS, random) + fault() } };
+      return {
+        method: 'POST',
+        path: '/api/agent',
+        // A few customers, each in a few conversations.
+        body: {
+          question: pick(QUESTIONS, random) + fault(),
+          conversationId: `conv-${Math.floor(random() * 40)}`,
+        },
+      };
     case 'recommendations':
       return { method: 'POST', path: '/recommendations', body: { query: pick(CHAT_MESSAGES, random) } };
     case 'search':
