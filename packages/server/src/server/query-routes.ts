@@ -71,6 +71,7 @@ export function registerQueryRoutes(app: FastifyInstance, store: Store): void {
       traceId: traceId(str(query, 'traceId'), 'traceId'),
       q: str(query, 'q'),
       level: oneOf(query, 'level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
+      attributes: attributeFilters(query),
       cursor: str(query, 'cursor'),
       limit: limit(query),
     });
@@ -107,6 +108,19 @@ export function registerQueryRoutes(app: FastifyInstance, store: Store): void {
   app.get('/api/v1/sampling', async (request) =>
     store.samplingStats({ projectId: DEFAULT_PROJECT_ID, ...range(q(request)) }),
   );
+
+  app.get('/api/v1/agent-runs', async (request) => {
+    const query = q(request);
+    return store.listAgentRuns({
+      projectId: DEFAULT_PROJECT_ID,
+      ...range(query),
+      agent: str(query, 'agent'),
+      model: str(query, 'model'),
+      status: oneOf(query, 'status', ['ok', 'error', 'unset'] as const),
+      cursor: str(query, 'cursor'),
+      limit: limit(query),
+    });
+  });
 
   app.get('/api/v1/errors', async (request) => {
     const query = q(request);
