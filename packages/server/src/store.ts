@@ -125,6 +125,18 @@ export interface MetricResult {
 
 export interface SamplingQuery extends TimeRange {
   projectId: number;
+  /** Bucket width of `timeline` in milliseconds; without it the timeline is empty. */
+  intervalMs?: number;
+}
+
+/** One time bucket of the sampling timeline (buckets start at `from`, else at multiples of the interval). */
+export interface SamplingBucket {
+  time: number;
+  /** Traces stored (by trace start) and their extrapolated count. */
+  traces: number;
+  weightedTraces: number;
+  /** Client-report drops in the bucket, by `${reason}:${category}`. */
+  dropped: Record<string, number>;
 }
 
 export interface SamplingStats {
@@ -134,6 +146,8 @@ export interface SamplingStats {
   dropped: Array<{ reason: string; category: string; quantity: number }>;
   /** Stored and extrapolated counts of local roots by segment name (route/op). */
   byRoot: Array<{ name: string; op: string | null; stored: number; weighted: number; effectiveRate: number }>;
+  /** Kept and dropped over time, when the query gave `intervalMs`; empty otherwise. */
+  timeline: SamplingBucket[];
 }
 
 export interface ErrorQuery extends TimeRange {

@@ -225,7 +225,7 @@ describe('DuckDbStore.listAgentRuns', () => {
   });
 });
 
-describe('GET /api/v1/agent-runs and the logs attribute filter', () => {
+describe('GET /api/v1/agent-runs and /api/v1/sampling?interval', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   before(async () => {
     server = await startTestServer();
@@ -241,6 +241,17 @@ describe('GET /api/v1/agent-runs and the logs attribute filter', () => {
     r = await getJson(server, '/api/v1/agent-runs?limit=5&agent=x');
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, { runs: [], nextCursor: null });
+  });
+
+  test('sampling timeline: interval needs from and a sane bucket count', async () => {
+    let r = await getJson(server, '/api/v1/sampling?interval=5m');
+    assert.equal(r.status, 400);
+    assert.match(r.body.error, /interval.*from/);
+    r = await getJson(server, '/api/v1/sampling?interval=1ms&from=0&to=100000000');
+    assert.equal(r.status, 400);
+    r = await getJson(server, `/api/v1/sampling?interval=5m&from=${Date.now() - 3_600_000}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.timeline, []);
   });
 });
 

@@ -105,9 +105,20 @@ export function registerQueryRoutes(app: FastifyInstance, store: Store): void {
     });
   });
 
-  app.get('/api/v1/sampling', async (request) =>
-    store.samplingStats({ projectId: DEFAULT_PROJECT_ID, ...range(q(request)) }),
-  );
+  app.get('/api/v1/sampling', async (request) => {
+    const query = q(request);
+    const span = range(query);
+    const intervalMs = interval(query, 'interval');
+    if (intervalMs !== undefined) {
+      if (intervalMs <= 0) throw new BadParameter('interval', 'must be positive');
+      const now = Date.now();
+      if (((span.to ?? now) - (span.from ?? now - DAY)) / intervalMs > 10_000)
+        throw new BadParameter('interval', 'gives more than 10 000 buckets for the range');
+      if (span.from === undefined)
+        throw new BadParameter('interval', 'needs "from" (the first bucket starts there)');
+    }
+    return store.samplingStats({ projectId: DEFAULT_PROJECT_ID, ...span, intervalMs });
+  });
 
   app.get('/api/v1/agent-runs', async (request) => {
     const query = q(request);

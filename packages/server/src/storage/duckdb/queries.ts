@@ -12,6 +12,7 @@ import type {
   MetricQuery,
   MetricResult,
   MetricSeries,
+  SamplingBucket,
   SamplingQuery,
   SamplingStats,
   StoredSpan,
@@ -773,6 +774,7 @@ export async function samplingStats(conn: DuckDBConnection, query: SamplingQuery
   );
   const s = stored[0];
   return {
+    timeline: await samplingTimeline(conn, query),
     stored: {
       traces: num(s?.traces),
       spans: num(s?.spans),
@@ -796,6 +798,54 @@ export async function samplingStats(conn: DuckDBConnection, query: SamplingQuery
       };
     }),
   };
+}
+
+/** Stored traces and client-report drops per time bucket (empty without `intervalMs`). */
+async function samplingTimeline(conn: DuckDBConnection, query: SamplingQuery): Promise<SamplingBucket[]> {
+  const interval = query.intervalMs;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) return [];
+  const origin = typeof query.from === 'number' && Number.isFinite(query.from) ? query.from : 0;
+  const scoped = (timeCol: string) => {
+    const p = new Params();
+    const cond = [`project_id = ${p.add(query.projectId, 'INTEGER')}`];
+    timeRange(cond, p, timeCol, query.from, query.to);
+    const bucket = `floor((${timeCol} - ${p.add(origin, 'DOUBLE')}) / ${p.add(interval, 'DOUBLE')}) * ${p.add(interval, 'DOUBLE')} + ${p.add(origin, 'DOUBLE')}`;
+    return { p, where: cond.join(' AND '), bucket };
+  };
+  const t = scoped('start_time');
+  const kept = await rows(
+    conn,
+    `SELECT ${t.bucket} AS bucket, count(*)::DOUBLE AS traces, sum(root_weight)::DOUBLE AS weighted
+     FROM traces WHERE ${t.where} GROUP BY bucket ORDER BY bucket LIMIT ${MAX_METRIC_POINTS + 1}`,
+    t.p,
+  );
+  const c = scoped('timestamp');
+  const dropped = await rows(
+    conn,
+    `SELECT ${c.bucket} AS bucket, reason || ':' || category AS reason, sum(quantity)::DOUBLE AS quantity
+     FROM client_reports WHERE ${c.where} GROUP BY bucket, reason, category ORDER BY bucket
+     LIMIT ${MAX_METRIC_POINTS + 1}`,
+    c.p,
+  );
+  if (kept.length > MAX_METRIC_POINTS || dropped.length > MAX_METRIC_POINTS) {
+    throw new Error(`more than ${MAX_METRIC_POINTS} buckets: use a larger interval or a shorter range`);
+  }
+  const buckets = new Map<number, SamplingBucket>();
+  const at = (time: number): SamplingBucket => {
+    let b = buckets.get(time);
+    if (!b) {
+      b = { time, traces: 0, weightedTraces: 0, dropped: {} };
+      buckets.set(time, b);
+    }
+    return b;
+  };
+  for (const r of kept) {
+    const b = at(num(r.bucket));
+    b.traces = num(r.traces);
+    b.weightedTraces = num(r.weighted);
+  }
+  for (const r of dropped) at(num(r.bucket)).dropped[String(r.reason)] = num(r.quantity);
+  return [...buckets.values()].sort((a, b) => a.time - b.time);
 }
 
 // ---------------------------------------------------------------------------------------------
