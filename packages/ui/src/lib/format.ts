@@ -55,6 +55,18 @@ export function formatDuration(ms: number): string {
   return `${hours}h ${pad(minutes % 60)}m`;
 }
 
+/** US dollars: "$0" "<$0.0001", "$0.0042", "$0.12", "$3.45", "$1,234"; "–" when unknown (null). */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '–';
+  if (usd === 0) return '$0';
+  const sign = usd < 0 ? '-' : '';
+  const a = Math.abs(usd);
+  if (a < 0.0001) return `${sign}<$0.0001`;
+  if (a < 0.01) return `${sign}$${trim(a.toFixed(4))}`;
+  if (a < 1000) return `${sign}$${a.toFixed(2)}`;
+  return `${sign}$${grouped.format(Math.round(a))}`;
+}
+
 /** A ratio as a percentage: 1 → "100%", 0.1 → "10%", 0.0123 → "1.23%", 0.00001 → "<0.01%". */
 export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';
