@@ -82,40 +82,42 @@ export function RangeSelect(props: {
 }
 
 /**
- * j/k or arrows move a selection through `count` rows, Enter opens the selected one. Keys typed into form
- * fields are left alone. The selected row (marked `data-nav-selected`) is scrolled into view.
+ * j/k or arrows move a selection through the rows (identified by `keys`), Enter opens the selected one.
+ * The selection follows its row's key, so rows added above it (live updates) do not move it to another
+ * row. Keys typed into form fields are left alone. The selected row (`data-nav-selected`) is kept in view.
  */
-export function useListNav(count: number, open: (index: number) => void): [number, (i: number) => void] {
-  const [selected, setSelected] = useState(-1);
-  const openRef = useRef(open);
-  openRef.current = open;
-  useEffect(() => {
-    if (selected >= count) setSelected(count - 1);
-  }, [count, selected]);
+export function useListNav(keys: readonly string[], open: (index: number) => void): number {
+  const [selectedKey, setSelectedKey] = useState<string | undefined>(undefined);
+  const selected = selectedKey === undefined ? -1 : keys.indexOf(selectedKey);
+  const state = useRef({ keys, selected, open });
+  state.current = { keys, selected, open };
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.altKey || event.ctrlKey || event.metaKey || isTypingTarget(event.target as HTMLElement))
         return;
-      if (event.key === 'Enter' && selected >= 0 && selected < count) {
+      const { keys: rows, selected: at, open: openRow } = state.current;
+      if (event.key === 'Enter' && at >= 0) {
         // A focused link or button handles Enter itself.
         const focused = document.activeElement?.tagName;
         if (focused === 'A' || focused === 'BUTTON') return;
         event.preventDefault();
-        openRef.current(selected);
+        openRow(at);
         return;
       }
-      const next = moveSelection(selected, event.key, count);
+      const next = moveSelection(at, event.key, rows.length);
       if (next === null) return;
       event.preventDefault();
-      setSelected(next);
+      setSelectedKey(rows[next]);
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [selected, count]);
+  }, []);
   useEffect(() => {
-    document.querySelector('[data-nav-selected="true"]')?.scrollIntoView({ block: 'nearest' });
-  }, [selected]);
-  return [selected, setSelected];
+    if (selectedKey !== undefined) {
+      document.querySelector('[data-nav-selected="true"]')?.scrollIntoView({ block: 'nearest' });
+    }
+  }, [selectedKey]);
+  return selected;
 }
 
 /** "Load more" for cursor pages, with its own error line. */

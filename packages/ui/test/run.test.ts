@@ -63,7 +63,7 @@ describe('runSteps', () => {
     assert.equal(tool.input, '{\n  "city": "Paris"\n}');
     assert.equal(tool.output, 'sunny');
     const chat = steps.find((s) => s.span.spanId === 'chat1')!;
-    assert.match(chat.input!, /"role": "user"/);
+    assert.equal(chat.input, 'user: hi');
     assert.equal(chat.output, null);
   });
 
@@ -78,6 +78,21 @@ describe('stepKind and contentText', () => {
     assert.equal(stepKind(span('a', null, 0, 'handoff')), 'handoff');
     assert.equal(stepKind(span('a', null, 0, 'embeddings')), 'llm');
     assert.equal(stepKind(span('a', null, 0, null)), 'other');
+  });
+
+  it('shows chat messages one per line, with OpenTelemetry parts and extra fields', () => {
+    assert.equal(
+      contentText(
+        JSON.stringify([
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', parts: [{ type: 'text', content: 'Weather?' }] },
+          { role: 'assistant', tool_calls: [{ name: 'get_weather' }] },
+        ]),
+      ),
+      'system: Be brief.\nuser: Weather?\nassistant: {"tool_calls":[{"name":"get_weather"}]}',
+    );
+    // Not messages: pretty JSON.
+    assert.equal(contentText('[{"role":1}]'), '[\n  {\n    "role": 1\n  }\n]');
   });
 
   it('keeps non-JSON text, cuts huge values with a note', () => {

@@ -69,23 +69,56 @@ export function stepKind(span: RunSpanInput): StepKind {
   return 'other';
 }
 
-/** An attribute value as readable text: JSON in a string is pretty-printed; huge values are cut with a note. */
+/**
+ * Chat messages (`[{ role, content | parts, … }]`, the shape of gen_ai.input.messages and most SDKs) as one
+ * line per message, "role: text"; anything else a message holds follows as compact JSON. Null when the
+ * value is not a list of messages.
+ */
+export function messagesText(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  const lines: string[] = [];
+  for (const m of value) {
+    if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string')
+      return null;
+    const { role, content, parts, ...rest } = m as Record<string, unknown>;
+    const body = content ?? parts;
+    let text = typeof body === 'string' ? body : body === undefined ? '' : partsText(body);
+    if (Object.keys(rest).length > 0) text += `${text ? ' ' : ''}${JSON.stringify(rest)}`;
+    lines.push(`${role as string}: ${text}`);
+  }
+  return lines.join('\n');
+}
+
+/** OpenTelemetry message parts (`[{ type: 'text', content }]`): their text, else compact JSON. */
+function partsText(parts: unknown): string {
+  if (Array.isArray(parts) && parts.every((p) => typeof p === 'object' && p !== null)) {
+    const texts = parts.map((p) => {
+      const part = p as Record<string, unknown>;
+      return part.type === 'text' && typeof part.content === 'string' ? part.content : JSON.stringify(part);
+    });
+    return texts.join(' ');
+  }
+  return JSON.stringify(parts);
+}
+
+/** An attribute value as readable text: chat messages one per line, other JSON pretty-printed; huge values cut with a note. */
 export function contentText(value: unknown, maxChars = 20_000): string | null {
   if (value === undefined || value === null || value === '') return null;
   let text: string;
+  let parsed: unknown = value;
   if (typeof value === 'string') {
     const trimmed = value.trim();
-    text = value;
+    parsed = undefined;
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
       try {
-        text = JSON.stringify(JSON.parse(trimmed), null, 2);
+        parsed = JSON.parse(trimmed);
       } catch {
         // Not JSON after all: shown as it is.
       }
     }
-  } else {
-    text = JSON.stringify(value, null, 2) ?? String(value);
   }
+  if (parsed === undefined) text = String(value);
+  else text = messagesText(parsed) ?? JSON.stringify(parsed, null, 2) ?? String(value);
   return text.length > maxChars
     ? `${text.slice(0, maxChars)}\n… (${text.length - maxChars} more characters)`
     : text;

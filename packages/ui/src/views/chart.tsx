@@ -9,11 +9,15 @@ const PALETTE = ['#4f46e5', '#16a34a', '#dc2626', '#d97706', '#0891b2', '#9333ea
 export function Chart(props: {
   data: ChartData;
   format: (v: number) => string;
+  /** The x range in epoch milliseconds (the query's window), so a few points do not stretch over years. */
+  window?: { from: number; to: number };
   height?: number;
   theme: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const { data, format, theme } = props;
+  const from = props.window?.from;
+  const to = props.window?.to;
   const height = props.height ?? 220;
   useEffect(() => {
     const el = box.current;
@@ -26,9 +30,15 @@ export function Chart(props: {
       {
         width: Math.max(200, el.clientWidth),
         height,
-        legend: { show: true },
+        // Labels only: values under the cursor show in the legend while hovering would read "–" otherwise.
+        legend: { show: true, live: false },
         cursor: { points: { size: 6 } },
-        scales: { x: { time: true } },
+        scales: {
+          x:
+            from !== undefined && to !== undefined
+              ? { time: true, range: [from / 1000, to / 1000] }
+              : { time: true },
+        },
         axes: [axis, { ...axis, size: 70, values: (_u, splits) => splits.map((v) => format(v)) }],
         series: [
           {},
@@ -51,6 +61,6 @@ export function Chart(props: {
       observer.disconnect();
       plot.destroy();
     };
-  }, [data, format, height, theme]);
+  }, [data, format, height, theme, from, to]);
   return <div class="chart" ref={box} data-testid="chart" />;
 }

@@ -22,6 +22,8 @@ export function FilterForm(props: {
   params: ViewParams;
   fields: FilterField[];
   label: string;
+  /** What no time range means for this view (default: all time). */
+  allTime?: string;
 }) {
   const { view, params, fields } = props;
   const texts = fields.filter((f) => !f.options);
@@ -90,6 +92,7 @@ export function FilterForm(props: {
         range={params.range}
         custom={params.from !== undefined || params.to !== undefined}
         onChange={(range) => set({ range, from: undefined, to: undefined })}
+        allTime={props.allTime}
       />
       <div class="filter-actions">
         <button type="submit">Apply</button>

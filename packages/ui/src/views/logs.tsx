@@ -41,10 +41,13 @@ export function LogsView(props: { params: ViewParams }) {
   }, [params]);
   const list = usePagedApi<LogPage>(path);
   const logs = list.pages.flatMap((p) => p.logs);
-  const [selected] = useListNav(logs.length, (i) => {
-    const log = logs[i];
-    if (log?.traceId) location.hash = formatRoute({ view: 'trace', traceId: log.traceId });
-  });
+  const selected = useListNav(
+    logs.map((l, i) => `${l.timestamp}-${i}`),
+    (i) => {
+      const log = logs[i];
+      if (log?.traceId) location.hash = formatRoute({ view: 'trace', traceId: log.traceId });
+    },
+  );
   return (
     <div>
       <div class="view-head">
@@ -135,10 +138,13 @@ export function ErrorsView(props: { params: ViewParams }) {
   }, [params]);
   const list = usePagedApi<ErrorPage>(path);
   const errors = list.pages.flatMap((p) => p.errors);
-  const [selected] = useListNav(errors.length, (i) => {
-    const e = errors[i];
-    if (e?.traceId) location.hash = formatRoute({ view: 'trace', traceId: e.traceId });
-  });
+  const selected = useListNav(
+    errors.map((e) => e.eventId),
+    (i) => {
+      const e = errors[i];
+      if (e?.traceId) location.hash = formatRoute({ view: 'trace', traceId: e.traceId });
+    },
+  );
   return (
     <div>
       <div class="view-head">

@@ -34,10 +34,10 @@ interface ChartSpec {
 function MetricChart(props: { spec: ChartSpec; params: ViewParams; big?: boolean }) {
   const { spec, params } = props;
   const theme = useResolvedTheme();
-  const path = useMemo(() => {
+  const { path, window } = useMemo(() => {
     const now = Date.now();
     const { from = now - RANGES[DEFAULT_RANGE]!, to = now } = timeWindow(params, now, DEFAULT_RANGE);
-    return `/api/v1/metrics?${queryString({
+    const query = `/api/v1/metrics?${queryString({
       name: spec.name,
       aggregates: spec.aggregate,
       groupBy: spec.groupBy,
@@ -45,6 +45,7 @@ function MetricChart(props: { spec: ChartSpec; params: ViewParams; big?: boolean
       from,
       to,
     })}`;
+    return { path: query, window: { from, to } };
   }, [spec.name, spec.aggregate, spec.groupBy, params]);
   const result = useApi<MetricResult>(path);
   const data = useMemo(
@@ -70,7 +71,13 @@ function MetricChart(props: { spec: ChartSpec; params: ViewParams; big?: boolean
         </p>
       )}
       {data && data.times.length > 0 && (
-        <Chart data={data} format={spec.format} theme={theme} height={props.big ? 320 : 200} />
+        <Chart
+          data={data}
+          format={spec.format}
+          window={window}
+          theme={theme}
+          height={props.big ? 320 : 200}
+        />
       )}
       {data && data.hidden > 0 && <p class="muted small">{data.hidden} smaller series not shown.</p>}
     </section>
@@ -102,6 +109,7 @@ export function MetricsView(props: { params: ViewParams }) {
         view="metrics"
         params={params}
         label="Metric query"
+        allTime={`last ${DEFAULT_RANGE}`}
         fields={[
           { key: 'name', label: 'Metric name', placeholder: 'e.g. gen_ai.client.token.usage', grow: true },
           {

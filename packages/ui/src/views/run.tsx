@@ -1,7 +1,14 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useApi } from '../api';
 import { ErrorBanner, Loading, StatusBadge } from '../components';
-import { formatCost, formatDuration, formatNumber, formatTime, formatTokens } from '../lib/format';
+import {
+  formatCost,
+  formatCount,
+  formatDuration,
+  formatNumber,
+  formatTime,
+  formatTokens,
+} from '../lib/format';
 import { formatRoute } from '../lib/route';
 import { type RunStep, runSteps, type StepKind } from '../lib/run';
 import type { Span, TraceDetail } from '../types';
@@ -115,9 +122,9 @@ export function RunView(props: { traceId: string; spanId: string }) {
           <p class="summary" data-testid="run-summary">
             <span>{formatTime(root.startTime)}</span>
             <span>{formatDuration(end - root.startTime)}</span>
-            <span>{formatNumber(totals.llm)} LLM calls</span>
-            <span>{formatNumber(totals.tool)} tool calls</span>
-            {totals.handoff > 0 && <span>{formatNumber(totals.handoff)} handoffs</span>}
+            <span>{formatCount(totals.llm, 'LLM call')}</span>
+            <span>{formatCount(totals.tool, 'tool call')}</span>
+            {totals.handoff > 0 && <span>{formatCount(totals.handoff, 'handoff')}</span>}
             <span>{formatTokens(totals.input, totals.output)}</span>
             <span>{formatCost(totals.cost)}</span>
             {totals.errors > 0 && <span class="error-text">{totals.errors} failed</span>}

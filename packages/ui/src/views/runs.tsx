@@ -63,10 +63,13 @@ export function RunsView(props: { params: ViewParams }) {
   }, [params]);
   const list = usePagedApi<AgentRunPage>(path);
   const runs = list.pages.flatMap((p) => p.runs);
-  const [selected] = useListNav(runs.length, (i) => {
-    const run = runs[i];
-    if (run) location.hash = runHref(run);
-  });
+  const selected = useListNav(
+    runs.map((r) => r.traceId + r.spanId),
+    (i) => {
+      const run = runs[i];
+      if (run) location.hash = runHref(run);
+    },
+  );
   const now = Date.now();
   return (
     <div>

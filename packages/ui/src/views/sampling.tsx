@@ -26,10 +26,11 @@ function Stat(props: { label: string; value: string; hint?: string }) {
 export function SamplingView(props: { params: ViewParams }) {
   const { params } = props;
   const theme = useResolvedTheme();
-  const path = useMemo(() => {
+  const { path, window } = useMemo(() => {
     const now = Date.now();
     const { from = now - RANGES[DEFAULT_RANGE]!, to = now } = timeWindow(params, now, DEFAULT_RANGE);
-    return `/api/v1/sampling?${queryString({ from, to, interval: chooseInterval(to - from, 60) })}`;
+    const query = `/api/v1/sampling?${queryString({ from, to, interval: chooseInterval(to - from, 60) })}`;
+    return { path: query, window: { from, to } };
   }, [params]);
   const stats = useApi<SamplingStats>(path);
   const s = stats.data;
@@ -43,7 +44,13 @@ export function SamplingView(props: { params: ViewParams }) {
         <h1>Sampling</h1>
         <span class="muted">what was kept, what it stands for, and what SDKs dropped</span>
       </div>
-      <FilterForm view="sampling" params={params} fields={[]} label="Sampling time range" />
+      <FilterForm
+        view="sampling"
+        params={params}
+        fields={[]}
+        label="Sampling time range"
+        allTime={`last ${DEFAULT_RANGE}`}
+      />
       {stats.error && <ErrorBanner error={stats.error} retryAt={stats.retryAt} onRetry={stats.reload} />}
       {stats.loading && !s && !stats.error && <Loading what="sampling figures" />}
       {s && (
@@ -61,7 +68,7 @@ export function SamplingView(props: { params: ViewParams }) {
           </div>
           <Section title="Kept and dropped over time" id="timeline-title">
             {chart && chart.times.length > 0 ? (
-              <Chart data={chart} format={formatCompact} theme={theme} height={240} />
+              <Chart data={chart} format={formatCompact} window={window} theme={theme} height={240} />
             ) : (
               <p class="muted">Nothing kept or dropped in this time range.</p>
             )}

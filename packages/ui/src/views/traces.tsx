@@ -275,10 +275,13 @@ export function TracesView(props: { filters: TraceFilters }) {
   }, [live, canLive, newest, filters]);
 
   const freshIds = new Set(fresh.map((t) => t.traceId));
-  const [selected] = useListNav(traces.length, (i) => {
-    const t = traces[i];
-    if (t) location.hash = formatRoute({ view: 'trace', traceId: t.traceId });
-  });
+  const selected = useListNav(
+    traces.map((t) => t.traceId),
+    (i) => {
+      const t = traces[i];
+      if (t) location.hash = formatRoute({ view: 'trace', traceId: t.traceId });
+    },
+  );
   const now = Date.now();
   const total = freshTotal ?? first.data?.total;
 
