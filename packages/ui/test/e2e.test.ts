@@ -197,7 +197,7 @@ describe('web UI in Chromium', { skip }, () => {
     const chat = page.getByTestId('waterfall-row').filter({ hasText: 'chat gpt-4o' }).first();
     await chat.waitFor();
     assert.equal(await page.getByTestId('waterfall-row').count(), 4);
-    assert.match(await text(chat), /gpt-4o · 1\.2k in \/ 340 out/);
+    assert.match(await text(chat), /gpt-4o · 1\.2k in \/ 340 out · \$0\.0065/);
     assert.match(await text(page.getByTestId('trace-logs')), /LLM call completed/);
 
     await chat.getByRole('link').click();
@@ -250,6 +250,17 @@ describe('web UI in Chromium', { skip }, () => {
     assert.match(await text(page.getByTestId('run-step').nth(1)), /Weather in Paris\?/);
     assert.match(await text(page.getByTestId('run-summary')), /2 LLM calls[\s\S]*1 tool call\b/);
     await shot('run');
+    // The theme toggle goes system → light → dark → system, and is remembered across a reload.
+    const toggle = page.getByTestId('theme-toggle');
+    await toggle.click();
+    await toggle.click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.reload();
+    await page.getByTestId('run-steps').waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await shot('run-dark');
+    await page.getByTestId('theme-toggle').click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), undefined);
 
     // Filters narrow the list and live in the URL.
     await page.goto(`${server.url}/#/runs?agent=nobody`);

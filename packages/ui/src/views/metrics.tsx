@@ -115,9 +115,14 @@ export function MetricsView(props: { params: ViewParams }) {
           {
             key: 'aggregate',
             label: 'Aggregate',
-            options: (['sum', 'avg', 'count', 'min', 'max', 'p50', 'p95', 'p99'] as const).map(
-              (a): [string, string] => [a, a],
-            ),
+            // No aggregate in the URL means sum.
+            options: [
+              ['', 'sum'],
+              ...(['avg', 'count', 'min', 'max', 'p50', 'p95', 'p99'] as const).map((a): [string, string] => [
+                a,
+                a,
+              ]),
+            ],
           },
           { key: 'groupBy', label: 'Group by attribute', placeholder: 'e.g. gen_ai.request.model', size: 20 },
           { key: 'interval', label: 'Interval', placeholder: 'auto (5m, 1h…)', size: 8 },

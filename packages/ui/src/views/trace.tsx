@@ -33,6 +33,8 @@ function aiLabel(span: Span): string | undefined {
   else if (ai.toolName) parts.push(`tool ${ai.toolName}`);
   const tokens = formatTokens(ai.inputTokens, ai.outputTokens);
   if (tokens !== '–') parts.push(tokens);
+  const cost = Number(span.attributes['gen_ai.cost.total_usd']);
+  if ('gen_ai.cost.total_usd' in span.attributes && Number.isFinite(cost)) parts.push(formatCost(cost));
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
