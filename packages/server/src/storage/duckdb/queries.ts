@@ -493,6 +493,37 @@ interface RunSpan {
  */
 export async function listAgentRuns(conn: DuckDBConnection, query: AgentRunQuery): Promise<AgentRunPage> {
   const limit = clampLimit(query.limit);
+  // Newest AI spans first, `window` at a time, keeping those without an AI parent until a page is
+  // full. Checking parents for a window of candidates (a hash join probed by the spans of those
+  // traces' time range) instead of anti-joining every AI span measured 5-10x faster at 300k spans.
+  // Most AI spans sit under an agent, so a window holds several candidates per root; it doubles
+  // while too few roots turn up.
+  let window = (limit + 1) * 16;
+  let roots: Row[] = [];
+  for (;;) {
+    const found = await runRootCandidates(conn, query, window, limit + 1);
+    roots = found.roots;
+    if (roots.length > limit || found.exhausted) break;
+    window *= 4;
+  }
+  const page = roots.slice(0, limit);
+  const spansByTrace = await runTraceSpans(conn, query.projectId, [
+    ...new Set(page.map((r) => String(r.trace_id))),
+  ]);
+  const runs = page.map((r) => summariseRun(r, spansByTrace.get(String(r.trace_id)) ?? []));
+  const last = runs[runs.length - 1];
+  const nextCursor =
+    roots.length > limit && last ? encodeCursor(last.startTime, last.traceId + last.spanId) : null;
+  return { runs, nextCursor };
+}
+
+/** Run roots among the `window` newest AI spans matching the query; `exhausted`: there are no more. */
+async function runRootCandidates(
+  conn: DuckDBConnection,
+  query: AgentRunQuery,
+  window: number,
+  want: number,
+): Promise<{ roots: Row[]; exhausted: boolean }> {
   const p = new Params();
   const project = p.add(query.projectId, 'INTEGER');
   const cond: string[] = [`s.project_id = ${project}`, AI_SPAN('s')];
@@ -504,29 +535,43 @@ export async function listAgentRuns(conn: DuckDBConnection, query: AgentRunQuery
       `s.trace_id IN (SELECT trace_id FROM traces WHERE project_id = ${project} AND list_contains(models, ${p.add(query.model, 'VARCHAR')}))`,
     );
   }
-  cond.push(
-    `NOT EXISTS (SELECT 1 FROM spans pa WHERE pa.project_id = ${project} AND pa.trace_id = s.trace_id
-       AND pa.span_id = s.parent_span_id AND ${AI_SPAN('pa')})`,
-  );
   afterCursor(cond, p, query.cursor, 's.start_time', '(s.trace_id || s.span_id)');
-  const roots = await rows(
+  const result = await rows(
     conn,
-    `SELECT s.trace_id, s.span_id, s.name, s.ai_operation, s.agent_name, s.start_time, s.end_time, s.status,
-       s.service_name
-     FROM spans s WHERE ${cond.join(' AND ')}
-     ORDER BY s.start_time DESC, (s.trace_id || s.span_id) DESC
-     LIMIT ${limit + 1}`,
+    // Top-N in two steps, as in listTraces: the window-th newest start time (a top-N on one column,
+    // measured 5x cheaper than on the full keyset order with the payload), then the exact order over
+    // the few rows at or after it.
+    `WITH threshold AS (
+       SELECT min(start_time) AS t FROM (
+         SELECT s.start_time FROM spans s WHERE ${cond.join(' AND ')} ORDER BY s.start_time DESC LIMIT ${Math.floor(window)})),
+     cand AS MATERIALIZED (
+       SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.ai_operation, s.agent_name, s.start_time,
+         s.end_time, s.status, s.service_name
+       FROM spans s WHERE ${cond.join(' AND ')} AND s.start_time >= (SELECT t FROM threshold)
+       ORDER BY s.start_time DESC, (s.trace_id || s.span_id) DESC
+       LIMIT ${Math.floor(window)}),
+     -- A parent starts within its trace and no later than its child: both bound the parent scan
+     -- (zone maps skip the other row groups). Scalar subqueries measured faster than a joined bounds row.
+     ai_parents AS (
+       SELECT pa.trace_id, pa.span_id FROM spans pa
+       WHERE pa.project_id = ${project} AND ${AI_SPAN('pa')}
+         AND pa.start_time >= (SELECT min(t.start_time) FROM traces t
+           WHERE t.project_id = ${project} AND t.trace_id IN (SELECT trace_id FROM cand))
+         AND pa.start_time <= (SELECT max(start_time) FROM cand)),
+     found AS (
+       SELECT c.* FROM cand c
+       WHERE NOT EXISTS (SELECT 1 FROM ai_parents a WHERE a.trace_id = c.trace_id AND a.span_id = c.parent_span_id)
+       ORDER BY c.start_time DESC, (c.trace_id || c.span_id) DESC
+       LIMIT ${want})
+     -- The candidate count comes back even when no candidate is a root (the LEFT JOIN keeps one row).
+     SELECT n.candidates, f.* FROM (SELECT count(*)::DOUBLE AS candidates FROM cand) n
+     LEFT JOIN found f ON true
+     ORDER BY f.start_time DESC, (f.trace_id || f.span_id) DESC`,
     p,
   );
-  const page = roots.slice(0, limit);
-  const spansByTrace = await runTraceSpans(conn, query.projectId, [
-    ...new Set(page.map((r) => String(r.trace_id))),
-  ]);
-  const runs = page.map((r) => summariseRun(r, spansByTrace.get(String(r.trace_id)) ?? []));
-  const last = runs[runs.length - 1];
-  const nextCursor =
-    roots.length > limit && last ? encodeCursor(last.startTime, last.traceId + last.spanId) : null;
-  return { runs, nextCursor };
+  const candidates = num(result[0]?.candidates);
+  const roots = result.filter((r) => r.trace_id !== null && r.trace_id !== undefined);
+  return { roots, exhausted: candidates < window };
 }
 
 async function runTraceSpans(
