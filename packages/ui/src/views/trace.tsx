@@ -118,7 +118,7 @@ function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; sel
         aria-current={props.selected ? 'true' : undefined}
         aria-label={`${span.name}, ${duration}, ${span.status}`}
       >
-        <span class="wf-name" style={{ paddingLeft: `${row.depth * 14}px` }}>
+        <span class="wf-name" style={{ paddingLeft: `${Math.min(row.depth, 30) * 14}px` }}>
           <span class="wf-line">
             {ai && (
               <span class="ai-badge" title="AI span">
