@@ -1,62 +1,12 @@
 /** The `sieve` command: help, flags, the printed DSN, clean shutdown, and no acknowledged loss on kill -9. */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { bin, envelopeFor, startCli } from './cli-helpers.js';
 import { PUBLIC_KEY, tempDir } from './helpers.js';
-
-const bin = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  dsn: string;
-  output: () => string;
-}
-
-async function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, SIEVE_PORT: '' },
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const deadline = Date.now() + 20_000;
-  while (!/DSN: \S+/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`sieve exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`sieve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    child,
-    url: /UI: (\S+?)\/?\n/.exec(output)![1]!,
-    dsn: /DSN: (\S+)/.exec(output)![1]!,
-    output: () => output,
-  };
-}
-
-function envelopeFor(traceId: string, spans: number): string {
-  const now = Date.now() / 1000;
-  const items = Array.from({ length: spans }, (_, i) => ({
-    trace_id: traceId,
-    span_id: (i + 1).toString(16).padStart(16, '0'),
-    parent_span_id: i === 0 ? undefined : '0000000000000001',
-    name: `span ${i}`,
-    start_timestamp: now,
-    end_timestamp: now + 0.001,
-    is_segment: i === 0,
-    status: 'ok',
-    attributes: { i: { value: i, type: 'integer' } },
-  }));
-  return `{}\n{"type":"span","item_count":${spans}}\n${JSON.stringify({ version: 2, items })}\n`;
-}
 
 test('sieve --help documents every flag; a bad flag exits 2 with a message', async () => {
   const help = spawn(process.execPath, [bin, '--help']);

@@ -188,14 +188,15 @@ export function parsePolicyFile(text: string, file: string): TailSamplingSetting
     const where = field === null ? '' : `field "${field}" `;
     throw new PolicyFileError(`tail-sampling policy file ${file}:${line}:${column}: ${where}${message}`);
   };
+  if (text.trim() === '') fail(0, null, 'is empty: expected a JSON object with "policies"');
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: false });
   if (errors.length > 0) {
     const first = errors[0]!;
     fail(first.offset, null, `invalid JSON (${printParseErrorCode(first.error)})`);
   }
-  if (root === undefined) fail(0, null, 'is empty: expected a JSON object with "policies"');
-  const value: unknown = getNodeValue(root!);
+  if (root === undefined) return fail(0, null, 'is empty: expected a JSON object with "policies"');
+  const value: unknown = getNodeValue(root);
   if (!validate(value)) {
     const { path, message } = ajvProblem(validate.errors![0]!, value);
     fail(offsetOf(root, path), fieldName(path), message);
