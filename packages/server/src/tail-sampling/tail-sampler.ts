@@ -1,3 +1,4 @@
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batchSize, emptyBatch, type IngestBatch } from '../model.js';
 import { validateBatch } from '../storage/duckdb/writer.js';
@@ -55,7 +56,7 @@ export class TailSampler {
   /** Opens the journal, holds again what a previous run left undecided, and starts the decision timer. */
   static async start(options: TailSamplerOptions): Promise<TailSampler> {
     const now = (options.now ?? Date.now)();
-    const { journal, recovered } = await PendingJournal.open(join(options.dataDir, 'tail-sampling'), now);
+    const { journal, recovered } = await PendingJournal.open(journalDir(options.dataDir), now);
     const sampler = new TailSampler(options, journal);
     const forward = [];
     for (const entry of recovered) {
@@ -158,4 +159,40 @@ export class TailSampler {
     this.inflight.add(tracked);
     return tracked;
   }
+}
+
+function journalDir(dataDir: string): string {
+  return join(dataDir, 'tail-sampling');
+}
+
+/**
+ * A start without `--tail-sampling` after a run with it: the spans that run acknowledged but had not
+ * decided yet are stored whole, with their weights unchanged (no stage dropped them), and the journal
+ * is removed. Returns the number of spans stored; costs one `access` when there is no journal.
+ */
+export async function storeLeftoverJournal(dataDir: string, store: Store): Promise<number> {
+  const dir = journalDir(dataDir);
+  try {
+    await access(dir);
+  } catch {
+    return 0;
+  }
+  const { journal, recovered } = await PendingJournal.open(dir, Date.now());
+  await journal.close();
+  let stored = 0;
+  let batch = emptyBatch();
+  for (const entry of recovered) {
+    batch.spans.push(...entry.spans);
+    if (batch.spans.length >= 10_000) {
+      await store.write(batch);
+      stored += batch.spans.length;
+      batch = emptyBatch();
+    }
+  }
+  if (batch.spans.length > 0) await store.write(batch);
+  stored += batch.spans.length;
+  await rm(dir, { recursive: true, force: true });
+  if (stored > 0)
+    console.error(`[sieve] tail sampling is off: stored the ${stored} spans a previous run held undecided`);
+  return stored;
 }
