@@ -44,7 +44,17 @@ function cpuTicks(pid) {
 async function startServer(dataDir, extra) {
   const child = spawn(
     process.execPath,
-    [join(root, 'packages/server/bin/sieve.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--public-key', KEY, ...extra],
+    [
+      join(root, 'packages/server/bin/sieve.js'),
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--public-key',
+      KEY,
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise((resolve, reject) => {
@@ -58,7 +68,11 @@ async function startServer(dataDir, extra) {
   });
   child.stdout.resume();
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  return { url, pid: child.pid, stop: () => (child.kill('SIGTERM'), exited) };
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { url, pid: child.pid, stop };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
@@ -148,7 +162,9 @@ chunk.requests = chunk.requests.filter((q) => q.spans > 0); // spans only: metri
 const policyDir = mkdtempSync(join(tmpdir(), 'sieve-bench-policy-'));
 const policyFile = join(policyDir, 'policy.json');
 writeFileSync(policyFile, JSON.stringify(POLICY));
-console.log(`${TOTAL} spans in ${chunk.requests.length} Sentry envelopes, ${IN_FLIGHT} in flight; policy ${JSON.stringify(POLICY.policies)}`);
+console.log(
+  `${TOTAL} spans in ${chunk.requests.length} Sentry envelopes, ${IN_FLIGHT} in flight; policy ${JSON.stringify(POLICY.policies)}`,
+);
 const plain = await run('plain', [], chunk);
 const tail = await run('tail sampling', ['--tail-sampling', policyFile], chunk);
 console.log(
