@@ -12,12 +12,13 @@
 //   trace is decided and committed (held traces 0), so the decision work and the commits of kept
 //   spans are included.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuTicks, httpClient } from './lib/http.mjs';
 import { makeChunk, SPAN_GAP_MS } from './lib/traces.mjs';
 
 const { values: args } = parseArgs({
@@ -34,12 +35,6 @@ const POLICY = {
   decisionWaitMs: 500,
   policies: [{ type: 'error' }, { type: 'probabilistic', rate: 0.1 }],
 };
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 async function startServer(dataDir, extra) {
   const child = spawn(
@@ -76,18 +71,7 @@ async function startServer(dataDir, extra) {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const parts = [];
-      res.on('data', (d) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = httpClient(agent);
 
 const HEADERS = {
   'content-type': 'application/x-sentry-envelope',

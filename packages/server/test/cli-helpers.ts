@@ -1,6 +1,7 @@
 /** Running the real `sieve` command as a child process (CLI, restart and kill -9 tests). */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const bin = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
@@ -53,4 +54,75 @@ export function envelopeFor(traceId: string, spans: number): string {
     attributes: { i: { value: i, type: 'integer' } },
   }));
   return `{}\n{"type":"span","item_count":${spans}}\n${JSON.stringify({ version: 2, items })}\n`;
+}
+
+/** Runs `sieve <args>` to its exit. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/**
+ * Sends 20-span traces from 4 concurrent senders until `minAcknowledged` were answered 200, runs
+ * `beforeKill`, then kills the server with SIGKILL mid-traffic. Returns the acknowledged trace ids.
+ */
+export async function sendThenKill9(
+  server: Started,
+  publicKey: string,
+  options: { minAcknowledged: number; idSuffix: string; beforeKill?: () => Promise<void> },
+): Promise<string[]> {
+  const acknowledged: string[] = [];
+  let stop = false;
+  const senders = Array.from({ length: 4 }, async (_, worker) => {
+    for (let n = 0; !stop && n < 400; n++) {
+      const traceId = `${worker.toString(16)}${n.toString(16).padStart(7, '0')}`.padEnd(32, options.idSuffix);
+      try {
+        const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${publicKey}`, {
+          method: 'POST',
+          body: envelopeFor(traceId, 20),
+        });
+        if (response.status === 200) acknowledged.push(traceId);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  });
+  while (acknowledged.length < options.minAcknowledged) await new Promise((r) => setTimeout(r, 5));
+  await options.beforeKill?.();
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGKILL');
+  stop = true;
+  await Promise.all(senders);
+  await exited;
+  return acknowledged;
+}
+
+/** The traces (of `sendThenKill9`) that are not stored with all 20 spans. */
+export async function incompleteTraces(url: string, traceIds: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const traceId of traceIds) {
+    const response = await fetch(`${url}/api/v1/traces/${traceId}`);
+    const body = (await response.json()) as { spans?: unknown[] };
+    if (response.status !== 200 || body.spans?.length !== 20) missing.push(traceId);
+  }
+  return missing;
+}
+
+/** SIGTERM, and wait for the exit. */
+export async function stopCli(server: Started): Promise<void> {
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  await exited;
 }

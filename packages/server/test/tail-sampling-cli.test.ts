@@ -1,12 +1,10 @@
 /** `sieve serve --tail-sampling`: bad policy files stop the start; kill -9 loses no acknowledged span. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, resolveConfig } from '../src/config.js';
-import { bin, envelopeFor, startCli } from './cli-helpers.js';
+import { incompleteTraces, runCli, sendThenKill9, startCli, stopCli } from './cli-helpers.js';
 import { PUBLIC_KEY, tempDir } from './helpers.js';
 
 async function policyFile(text: string, name = 'policy.json'): Promise<string> {
@@ -104,25 +102,14 @@ describe('a bad policy file stops the start with its file, line and field', () =
 
   test('sieve serve exits 2 with the message; --help documents the flag', async () => {
     const file = await policyFile('{\n  "policies": [\n    {"type": "sometimes"}\n  ]\n}', 'bad.json');
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', await tempDir()], {
-      env: { ...process.env, SIEVE_TAIL_SAMPLING: file },
+    const bad = await runCli(['serve', '--port', '0', '--data-dir', await tempDir()], {
+      SIEVE_TAIL_SAMPLING: file,
     });
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 2);
-    assert.match(err, /bad\.json:3:6: field "policies\[0\]\.type" "sometimes" is not a policy type/);
-
-    const help = spawn(process.execPath, [bin, '--help']);
-    let text = '';
-    help.stdout.on('data', (d) => {
-      text += d;
-    });
-    await once(help, 'exit');
-    assert.match(text, /--tail-sampling <file>/);
-    assert.match(text, /SIEVE_TAIL_SAMPLING/);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.json:3:6: field "policies\[0\]\.type" "sometimes" is not a policy type/);
+    const help = await runCli(['--help']);
+    assert.match(help.stdout, /--tail-sampling <file>/);
+    assert.match(help.stdout, /SIEVE_TAIL_SAMPLING/);
   });
 });
 
@@ -141,32 +128,16 @@ test('kill -9 with undecided traces held: every acknowledged span is stored afte
     '--tail-sampling',
     holding,
   ]);
-  const acknowledged: string[] = [];
-  let stop = false;
-  const senders = Array.from({ length: 4 }, async (_, worker) => {
-    for (let n = 0; !stop && n < 400; n++) {
-      const traceId = `${worker.toString(16)}${n.toString(16).padStart(7, '0')}`.padEnd(32, 'b');
-      try {
-        const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${PUBLIC_KEY}`, {
-          method: 'POST',
-          body: envelopeFor(traceId, 20),
-        });
-        if (response.status === 200) acknowledged.push(traceId);
-      } catch {
-        return; // the server is gone
-      }
-    }
+  const acknowledged = await sendThenKill9(server, PUBLIC_KEY, {
+    minAcknowledged: 100,
+    idSuffix: 'b',
+    beforeKill: async () => {
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+        tailSampling: { heldTraces: number };
+      };
+      assert.ok(health.tailSampling.heldTraces >= 100, 'the spans are held, not stored');
+    },
   });
-  while (acknowledged.length < 100) await new Promise((r) => setTimeout(r, 5));
-  const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
-    tailSampling: { heldTraces: number };
-  };
-  assert.ok(health.tailSampling.heldTraces >= 100, 'the spans are held, not stored');
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(senders);
-  await exited;
 
   const restarted = await startCli([
     '--data-dir',
@@ -177,16 +148,11 @@ test('kill -9 with undecided traces held: every acknowledged span is stored afte
     deciding,
   ]);
   try {
-    const deadline = Date.now() + 20_000;
+    // Held again on start, decided 50 ms later.
     let missing = acknowledged;
+    const deadline = Date.now() + 20_000;
     while (missing.length > 0 && Date.now() < deadline) {
-      const still: string[] = [];
-      for (const traceId of missing) {
-        const response = await fetch(`${restarted.url}/api/v1/traces/${traceId}`);
-        const body = (await response.json()) as { spans?: unknown[] };
-        if (response.status !== 200 || body.spans?.length !== 20) still.push(traceId);
-      }
-      missing = still;
+      missing = await incompleteTraces(restarted.url, missing);
       if (missing.length > 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(
@@ -195,8 +161,6 @@ test('kill -9 with undecided traces held: every acknowledged span is stored afte
       `${missing.length} of ${acknowledged.length} acknowledged traces incomplete after kill -9`,
     );
   } finally {
-    const restartedExit = once(restarted.child, 'exit');
-    restarted.child.kill('SIGTERM');
-    await restartedExit;
+    await stopCli(restarted);
   }
 });

@@ -8,23 +8,14 @@ import {
   parseTree,
   printParseErrorCode,
 } from 'jsonc-parser';
+import type { EngineBounds } from './engine.js';
 import type { PolicySpec } from './policy.js';
 import { POLICY_FILE_SCHEMA } from './schema.js';
 
 /** A tail-sampling configuration: the engine's bounds and the policies (docs/tail-sampling.md). */
-export interface TailSamplingSettings {
+export interface TailSamplingSettings extends EngineBounds {
   /** The policy file, as given (for messages). */
   file: string;
-  /** How long after a trace's root span arrives the trace is decided. */
-  decisionWaitMs: number;
-  /** A trace whose root has not arrived is decided this long after its first span (long agent runs). */
-  maxTraceWaitMs: number;
-  /** Undecided traces held at most; past any bound the oldest trace is decided early. */
-  maxTraces: number;
-  maxSpans: number;
-  maxHeldBytes: number;
-  /** Decisions remembered for late spans (least recently used forgotten first). */
-  maxDecisions: number;
   policies: PolicySpec[];
 }
 
