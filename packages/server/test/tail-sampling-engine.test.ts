@@ -157,6 +157,16 @@ describe('tail-sampling engine (injected clock)', () => {
     assert.equal(overflow?.quantity, 9_900);
   });
 
+  test('a flood of roots decided early leaves a bounded decision queue', () => {
+    const e = engine([{ type: 'always' }], { maxTraces: 100 });
+    for (let i = 0; i < 20_000; i++) {
+      e.offer([rootOf(traceIdOf(30_000 + i))], [], 0);
+      assert.ok(e.stats.queuedRoots <= 2 * 100 + 1024 + 1, `queued ${e.stats.queuedRoots}`);
+    }
+    assert.equal(e.due(1_000).length, 100, 'the live ones are still decided on time');
+    assert.equal(e.stats.queuedRoots, 0);
+  });
+
   test('maxHeldBytes holds against large spans', () => {
     const e = engine([{ type: 'always' }], { maxHeldBytes: 1024 * 1024 });
     const big = 'x'.repeat(50_000);

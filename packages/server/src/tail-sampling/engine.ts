@@ -63,6 +63,8 @@ export interface EngineStats {
   heldSpans: number;
   heldBytes: number;
   rememberedDecisions: number;
+  /** Roots waiting for their decision time (includes traces since decided early, until compacted). */
+  queuedRoots: number;
   keptTraces: number;
   droppedTraces: number;
   earlyDecisions: number;
@@ -112,7 +114,7 @@ function keyOf(projectId: number, traceId: string): string {
 
 export class TailSamplingEngine {
   private readonly held = new Map<string, HeldTrace>();
-  /** Roots in arrival order: [key, decide-at]. Deadlines only grow, so due ones are at the head. */
+  /** Roots in arrival order: [key, arrival time]. Deadlines only grow, so due ones are at the head. */
   private rootQueue: Array<[string, number]> = [];
   private rootHead = 0;
   private readonly decisions = new Map<string, Remembered>();
@@ -143,6 +145,7 @@ export class TailSamplingEngine {
       heldSpans: this.heldSpans,
       heldBytes: this.heldBytes,
       rememberedDecisions: this.decisions.size,
+      queuedRoots: this.rootQueue.length - this.rootHead,
       ...this.counters,
     };
   }
@@ -193,7 +196,8 @@ export class TailSamplingEngine {
       held.push(span);
       if (span.parentSpanId === null && trace.rootSeen === null) {
         trace.rootSeen = now;
-        this.rootQueue.push([key, now + this.bounds.decisionWaitMs]);
+        this.rootQueue.push([key, now]);
+        if (this.rootQueue.length - this.rootHead > 2 * this.bounds.maxTraces + 1024) this.compactRoots();
       }
       // Over a bound: decide the oldest traces now (possibly this one) until back within bounds.
       while (
@@ -209,17 +213,12 @@ export class TailSamplingEngine {
   /** Decides every trace whose wait is over at `now`. */
   due(now: number): DecidedTrace[] {
     const decided: DecidedTrace[] = [];
-    while (this.rootHead < this.rootQueue.length && this.rootQueue[this.rootHead]![1] <= now) {
-      const [key] = this.rootQueue[this.rootHead++]!;
+    const wait = this.bounds.decisionWaitMs;
+    while (this.rootHead < this.rootQueue.length && this.rootQueue[this.rootHead]![1] + wait <= now) {
+      const [key, rootSeen] = this.rootQueue[this.rootHead++]!;
       const trace = this.held.get(key);
       // Stale when the trace was decided early (and maybe held again since, with a later root).
-      if (
-        trace !== undefined &&
-        trace.rootSeen !== null &&
-        trace.rootSeen + this.bounds.decisionWaitMs <= now
-      ) {
-        decided.push(this.decide(trace, now, false));
-      }
+      if (trace !== undefined && trace.rootSeen === rootSeen) decided.push(this.decide(trace, now, false));
     }
     if (this.rootHead > 1024 && this.rootHead * 2 > this.rootQueue.length) {
       this.rootQueue = this.rootQueue.slice(this.rootHead);
@@ -251,6 +250,18 @@ export class TailSamplingEngine {
     }
     this.drops.clear();
     return rows;
+  }
+
+  /**
+   * Drops the queue entries of traces decided early: without this, a flood of roots decided early
+   * would leave one entry each until its deadline. Live entries are at most maxTraces, so the queue
+   * at least halves and the cost is amortised.
+   */
+  private compactRoots(): void {
+    this.rootQueue = this.rootQueue
+      .slice(this.rootHead)
+      .filter(([key, rootSeen]) => this.held.get(key)?.rootSeen === rootSeen);
+    this.rootHead = 0;
   }
 
   private oldest(): HeldTrace | undefined {
