@@ -17,6 +17,7 @@ import {
 } from '../src/index.js';
 import { RESCUE_DEFAULTS, resolveRescueOptions } from '../src/rescue/options.js';
 import { estimateSpanBytes, isFailure, isGenAiStart } from '../src/rescue/triggers.js';
+import type { RecordingSpan } from '../src/trace/span.js';
 import { sentryBaggage, setup, teardown } from './helpers.js';
 
 afterEach(teardown);
@@ -409,5 +410,27 @@ describe('rescue of a dropped trace', () => {
         .sort(),
       ['POST /api/generate', 'ai.generateText'],
     );
+  });
+
+  test('a processor promoting the trace itself (TraceState.promote) still gets the buffered spans', () => {
+    const vip = {
+      onStart: (span: ReadableSpan) => {
+        if (span.name === 'vip') (span as RecordingSpan).trace.promote(1);
+      },
+      onEnd: () => {},
+    };
+    const t = rescueSetup({ spanProcessors: [vip] });
+    startSpan({ name: 'root' }, () => {
+      startSpan({ name: 'before' }, () => {});
+      startSpan({ name: 'vip' }, () => {});
+    });
+    assert.deepEqual(
+      t
+        .spans()
+        .map((s) => s.name)
+        .sort(),
+      ['before', 'root', 'vip'],
+    );
+    assert.equal(rescueStats().traces, 0);
   });
 });

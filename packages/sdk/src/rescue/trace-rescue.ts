@@ -145,11 +145,13 @@ export class TraceRescue {
    */
   onEnd(span: RecordingSpan): void {
     const trace = span.trace;
+    const entry = trace.rescue;
     if (trace.sampled === true) {
+      // Promoted by someone else (a processor calling `TraceState.promote`): hand over what is buffered.
+      if (entry !== undefined && entry.state === BUFFERING) this.release(entry);
       if (this.settings.error && isFailure(span.status, span.attributes)) this.raise(trace, span);
       return;
     }
-    const entry = trace.rescue;
     if (entry === undefined) return;
     switch (entry.state) {
       case BUFFERING:
@@ -227,12 +229,17 @@ export class TraceRescue {
   }
 
   private promoteOne(entry: RescueEntry, reason: RescueReason): void {
-    this.detach(entry, PROMOTED);
     this.promoted++;
     entry.trace.promote(1);
     const attributes = entry.root.attributes;
     attributes['sentry.sample_rate'] = 1;
     attributes['sieve.rescued'] = reason;
+    this.release(entry);
+  }
+
+  /** The trace is sampled now: its buffered spans go to the processors, in the order they ended. */
+  private release(entry: RescueEntry): void {
+    this.detach(entry, PROMOTED);
     const spans = entry.spans;
     entry.spans = NO_SPANS;
     for (let i = 0; i < spans.length; i++) handToProcessors(spans[i]!);
