@@ -277,7 +277,8 @@ describe('rescue of a dropped trace', () => {
     startSpan({ name: 'job' }, () => captureException(new Error('x')));
     await flush(1000);
     const event = t.envelopes.find(([, items]) => items[0]?.[0].type === 'event');
-    assert.equal((event?.[0].trace as Record<string, string>).sampled, 'true');
+    assert.ok(event, 'the error event was sent');
+    assert.equal((event[0].trace as Record<string, string>).sampled, 'true');
   });
 
   test('a failure after the local root ended does not rescue; the late span is counted once', async () => {
