@@ -19,6 +19,9 @@ export * from './otel/index.js';
 export { InMemorySpanProcessor } from './processors/in-memory.js';
 export type { IncomingHeaders } from './propagation/incoming.js';
 export type { TraceHeaders } from './propagation/outgoing.js';
+export type { RescueOptions } from './rescue/options.js';
+export type { RescueStats, TraceRescue } from './rescue/trace-rescue.js';
+export type { RescueReason } from './rescue/triggers.js';
 export {
   type DecisionSource,
   decideRootSampling,

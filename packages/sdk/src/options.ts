@@ -1,6 +1,7 @@
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable, validatePriceTable } from './ai/prices.js';
 import type { TransportFactory } from './delivery/transport.js';
 import { type Dsn, parseDsn } from './dsn.js';
+import { type RescueOptions, type ResolvedRescue, resolveRescueOptions } from './rescue/options.js';
 import type { RandomSource } from './sampling/sample-rand.js';
 import { describeValue, parseSampleRate } from './sampling/sample-rate.js';
 import type { LogRecord, MetricRecord, SpanProcessor, TracesSampler } from './types.js';
@@ -62,6 +63,12 @@ export interface SieveOptions {
   maxPendingEnvelopes?: number;
   /** Source of randomness for sample_rand, for reproducible tests. Default Math.random. */
   random?: RandomSource;
+  /**
+   * Trace rescue (default on, for `gen_ai` and errors, when tracing is enabled): a trace the head dropped
+   * is still kept whole, at weight 1, when an AI span starts or a failure is recorded in it before its
+   * local root ends. `false` turns it off; see docs/rescue.md.
+   */
+  rescue?: RescueOptions | boolean;
 }
 
 export interface AiOptions {
@@ -107,6 +114,7 @@ export interface ResolvedOptions {
   flushOnExit: boolean;
   openTelemetry: boolean;
   maxPendingEnvelopes: number;
+  rescue: ResolvedRescue | undefined;
 }
 
 function fn<T>(value: unknown, name: string, warnings: string[]): T | undefined {
@@ -270,6 +278,7 @@ export function resolveOptions(
       typeof o.maxPendingEnvelopes === 'number' && o.maxPendingEnvelopes >= 1
         ? Math.floor(o.maxPendingEnvelopes)
         : 1000,
+    rescue: resolveRescueOptions(o.rescue, warnings),
   };
   return { options, warnings };
 }
