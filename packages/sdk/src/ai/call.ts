@@ -74,7 +74,7 @@ function httpStatusOf(error: unknown): number | undefined {
  * log that are sent whatever the sampling said. Instrumentation code calls it; nothing here throws.
  */
 export class LlmCall {
-  readonly span: AnySpan | undefined;
+  readonly span: AnySpan;
   /** The span records: content and response attributes are worth computing. */
   readonly recording: boolean;
   private readonly parent: AnySpan | undefined;
@@ -90,20 +90,24 @@ export class LlmCall {
     this.route = routeOf(this.parent);
     this.conversationId = agentScope.getStore()?.conversationId;
     const model = start.model;
-    const attributes: Record<string, AttributeValue | undefined> = {
-      'gen_ai.operation.name': start.operation,
-      'gen_ai.provider.name': start.provider,
-      'gen_ai.request.model': model,
-      'gen_ai.conversation.id': this.conversationId,
-      'sentry.origin': start.origin,
-      ...start.attributes,
-    };
-    if (start.stream) attributes['gen_ai.request.stream'] = true;
-    const span = createSpan({
-      name: model === undefined ? start.operation : `${start.operation} ${model}`,
-      op: `gen_ai.${start.operation}`,
-      attributes,
-    });
+    const parent = this.parent;
+    // In a dropped trace the call's span is the shared placeholder: skip building attributes for it.
+    const span =
+      parent !== undefined && !parent.isRemote && !parent.recording
+        ? parent.nonRecordingChild()
+        : createSpan({
+            name: model === undefined ? start.operation : `${start.operation} ${model}`,
+            op: `gen_ai.${start.operation}`,
+            attributes: {
+              'gen_ai.operation.name': start.operation,
+              'gen_ai.provider.name': start.provider,
+              'gen_ai.request.model': model,
+              'gen_ai.conversation.id': this.conversationId,
+              'gen_ai.request.stream': start.stream ? true : undefined,
+              'sentry.origin': start.origin,
+              ...start.attributes,
+            },
+          });
     this.span = span;
     this.recording = span.recording;
     if (this.recording) {
@@ -126,7 +130,7 @@ export class LlmCall {
   run<T>(fn: () => T): T {
     const span = this.span;
     // A dropped trace's children share the parent's placeholder: nothing new to enter.
-    if (span === undefined || (!span.recording && !span.isRoot)) return fn();
+    if (!span.recording && !span.isRoot) return fn();
     return runWithSpan(span, fn);
   }
 
@@ -148,7 +152,7 @@ export class LlmCall {
     } catch (error) {
       countInstrumentationError('ending an LLM call', error);
       try {
-        this.span?.end();
+        this.span.end();
       } catch {
         // Already counted.
       }
@@ -168,7 +172,7 @@ export class LlmCall {
     const cost = usage === undefined ? undefined : estimateCost(usage, model, prices);
     const failure = outcome.status === 'error' ? errorType(outcome.error) : undefined;
 
-    if (span?.recording) {
+    if (span.recording) {
       const attrs: Record<string, AttributeValue | undefined> = {
         'gen_ai.response.model': result.responseModel,
         'gen_ai.response.id': result.responseId,
@@ -209,11 +213,11 @@ export class LlmCall {
         span.setStatus({ code: 1 });
       }
     }
-    if (span !== undefined) span.end(end);
+    span.end(end);
 
     // Metrics and the log carry the call's span, or in a dropped trace its placeholder (the trace id and
     // the parent's span id), whatever the sampling decision.
-    const context = span ?? this.parent;
+    const context = span;
     const measure = () =>
       emitMeasurements({
         operation: this.start.operation,

@@ -21,18 +21,30 @@ export function sum(...values: Array<number | undefined>): number | undefined {
   return total;
 }
 
-/** `server.address` / `server.port` of a client's base URL (`resource._client.baseURL`). */
+const serverByBase = new Map<string, Readonly<Record<string, AttributeValue>>>();
+
+/**
+ * `server.address` / `server.port` of a client's base URL (`resource._client.baseURL`). Parsed once per
+ * base URL (an app has a handful), not once per call.
+ */
 export function serverAttributes(resource: unknown): Record<string, AttributeValue | undefined> {
   const client = obj(obj(resource)?._client);
   const base = str(client?.baseURL);
   if (base === undefined) return {};
-  try {
-    const url = new URL(base);
-    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    return { 'server.address': url.hostname, 'server.port': port };
-  } catch {
-    return {};
+  let attributes = serverByBase.get(base);
+  if (attributes === undefined) {
+    attributes = {};
+    try {
+      const url = new URL(base);
+      const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+      attributes = { 'server.address': url.hostname, 'server.port': port };
+    } catch {
+      // Not a URL: no server attributes.
+    }
+    if (serverByBase.size >= 64) serverByBase.clear();
+    serverByBase.set(base, attributes);
   }
+  return { ...attributes };
 }
 
 export function stopSequences(value: unknown): string[] | undefined {
