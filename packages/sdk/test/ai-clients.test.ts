@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { type MockLlm, startMockLlm } from '@sieve/mock-llm';
-import OpenAI, { APIPromise } from 'openai';
+import OpenAI, { APIPromise, AzureOpenAI } from 'openai';
 import {
   aiInstrumentationErrors,
   aiInstrumentationReady,
@@ -711,6 +711,22 @@ describe('agent helpers', () => {
 });
 
 describe('robustness', () => {
+  test('clients that reuse the resources name their provider (Azure)', async () => {
+    const c = capture();
+    const azure = new AzureOpenAI({
+      baseURL: mock.openaiBaseURL,
+      apiKey: 'test',
+      apiVersion: '2025-01-01',
+      maxRetries: 0,
+    });
+    // The mock has no Azure deployment paths: the call fails, the span still names the provider.
+    await azure.chat.completions.create(chat('Weather in Paris?')).then(
+      () => undefined,
+      () => undefined,
+    );
+    assert.equal(onlyAiSpan(c).attributes['gen_ai.provider.name'], 'azure.ai.openai');
+  });
+
   test('instrumentOpenAI on a patched client does not instrument twice', async () => {
     const c = capture();
     const client = instrumentOpenAI(new OpenAI({ baseURL: mock.openaiBaseURL, apiKey: 'test' }));

@@ -5,7 +5,7 @@
  */
 import type { CallResult } from './call.js';
 import { type ContentMessage, messageOf, partOf } from './content.js';
-import { num, obj, serverAttributes, stopSequences, str, sum } from './read.js';
+import { num, obj, providerOf, serverAttributes, stopSequences, str, sum } from './read.js';
 import type { Operation, StreamAccumulator } from './wrap.js';
 
 function usageOf(usage: unknown): CallResult['usage'] {
@@ -132,7 +132,7 @@ export const messages: Operation = {
     if (p === undefined) return undefined;
     return {
       operation: 'chat',
-      provider: 'anthropic',
+      provider: providerOf(resource, 'anthropic'),
       model: str(p.model),
       stream: p.stream === true,
       origin: 'auto.ai.anthropic',

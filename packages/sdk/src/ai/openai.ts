@@ -4,7 +4,7 @@
  */
 import type { CallResult, CallStart } from './call.js';
 import { type ContentMessage, type MessagePart, messageOf, partOf } from './content.js';
-import { num, type Obj, obj, serverAttributes, stopSequences, str } from './read.js';
+import { num, type Obj, obj, providerOf, serverAttributes, stopSequences, str } from './read.js';
 import type { Operation, StreamAccumulator } from './wrap.js';
 
 const ORIGIN = 'auto.ai.openai';
@@ -12,7 +12,7 @@ const ORIGIN = 'auto.ai.openai';
 function base(operation: string, params: Obj, resource: unknown): CallStart {
   return {
     operation,
-    provider: 'openai',
+    provider: providerOf(resource, 'openai'),
     model: str(params.model),
     stream: params.stream === true,
     origin: ORIGIN,

@@ -52,3 +52,21 @@ export function stopSequences(value: unknown): string[] | undefined {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   return undefined;
 }
+
+/** GenAI provider names of the clients that reuse the `openai` / `@anthropic-ai/sdk` resources. */
+const PROVIDER_BY_CLIENT: Readonly<Record<string, string>> = {
+  AzureOpenAI: 'azure.ai.openai',
+  BedrockOpenAI: 'aws.bedrock',
+  AnthropicBedrock: 'aws.bedrock',
+  AnthropicVertex: 'gcp.vertex_ai',
+};
+
+/** `gen_ai.provider.name` for a resource: from its client's class (Azure, Bedrock, Vertex), else `fallback`. */
+export function providerOf(resource: unknown, fallback: string): string {
+  const name = (obj(obj(resource)?._client)?.constructor as { name?: unknown } | undefined)?.name;
+  return (
+    (typeof name === 'string' && Object.hasOwn(PROVIDER_BY_CLIENT, name)
+      ? PROVIDER_BY_CLIENT[name]
+      : undefined) ?? fallback
+  );
+}

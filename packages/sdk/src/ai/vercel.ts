@@ -37,7 +37,7 @@ export function isVercelCall(name: string): boolean {
 
 type Attrs = Readonly<Record<string, unknown>>;
 
-function providerOf(value: string | undefined): string | undefined {
+function vercelProvider(value: string | undefined): string | undefined {
   // The AI SDK names providers `<provider>.<api>` (`openai.chat`, `anthropic.messages`).
   return value?.split('.')[0];
 }
@@ -79,8 +79,9 @@ export function vercelMeasurement(
   return {
     operation: embed ? 'embeddings' : 'generate_content',
     provider:
-      providerOf(str(a['gen_ai.system']) ?? str(a['gen_ai.provider.name']) ?? str(a['ai.model.provider'])) ??
-      'unknown',
+      vercelProvider(
+        str(a['gen_ai.system']) ?? str(a['gen_ai.provider.name']) ?? str(a['ai.model.provider']),
+      ) ?? 'unknown',
     requestModel,
     responseModel,
     route,
