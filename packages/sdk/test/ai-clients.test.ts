@@ -532,6 +532,8 @@ describe('Anthropic messages', () => {
     const final = await anthropic.messages.stream(message('Stream Oslo')).finalMessage();
     const spans = aiSpans(c);
     assert.equal(spans.length, 2);
+    // The helper's own OpenTelemetry span (`anthropic.messages.create`) is suppressed too.
+    assert.equal(c.spans().length, 2, c.spans().map((s) => s.name).join(', '));
     for (const span of spans) {
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], final.usage.output_tokens);
       assert.equal(typeof span.attributes['gen_ai.response.time_to_first_chunk'], 'number');
@@ -622,6 +624,23 @@ describe('whatever the sampling decision', () => {
     assert.equal(c.logs.length, 4);
     // Stamped with the (dropped) trace, so logs and metrics still group by trace.
     assert.equal(new Set(c.logs.map((l) => l.traceId)).size, 1);
+  });
+
+  test('with trace rescue (the default), a dropped trace holding an LLM call is kept whole, counted once', async () => {
+    const c = capture({ tracesSampleRate: 0, rescue: true });
+    await startSpan({ name: 'job' }, async () => {
+      await openai.chat.completions.create(chat('Weather in Paris?'));
+      await anthropic.messages.stream(message('Stream Oslo')).finalMessage();
+    });
+    assert.deepEqual(
+      c.spans().map((s) => s.name),
+      ['chat gpt-4o-mini', 'chat claude-sonnet-4-6', 'job'],
+    );
+    assert.equal(c.spans().at(-1)!.attributes['sentry.sample_rate'], 1);
+    const billed = mock.billed();
+    assert.equal(tokensOf(c, 'input'), billed.inputTokens);
+    assert.equal(tokensOf(c, 'output'), billed.outputTokens);
+    assert.equal(c.logs.length, 2);
   });
 
   test('samplers.aiFirst keeps a root LLM call and an agent run at 100 %', async () => {

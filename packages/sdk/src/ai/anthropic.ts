@@ -151,4 +151,5 @@ export const messages: Operation = {
   result: messageResult,
   accumulator: (keep) => new MessageAccumulator(keep),
   suppressOwnSpans: true,
+  suppressOwnSpansIn: ['stream'],
 };

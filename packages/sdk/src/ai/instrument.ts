@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import * as anthropic from './anthropic.js';
 import { countInstrumentationError } from './errors.js';
 import * as openai from './openai.js';
-import { isWrapped, type Operation, wrapMethod } from './wrap.js';
+import { isWrapped, type Operation, wrapMethod, wrapSuppressed } from './wrap.js';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 type Path = readonly string[];
@@ -50,20 +50,24 @@ function dig(root: unknown, keys: Path): unknown {
 
 /**
  * Replaces `holder.create` (a prototype's, or one resource object's) by its wrapper unless it already is
- * one. True when something was patched.
+ * one, and the helper methods the operation names by their suppressing wrappers. True when `create` was
+ * patched.
  */
 function wrapCreate(holder: unknown, op: Operation): boolean {
   if (holder === null || typeof holder !== 'object') return false;
-  const h = holder as { create?: unknown };
+  const h = holder as Record<string, unknown>;
+  for (const helper of op.suppressOwnSpansIn ?? []) {
+    if (typeof h[helper] === 'function' && !isWrapped(h[helper]))
+      define(h, helper, wrapSuppressed(h[helper] as Method));
+  }
   if (typeof h.create !== 'function' || isWrapped(h.create)) return false;
-  // Defined like the class method it replaces: writable, configurable, not enumerable.
-  Object.defineProperty(h, 'create', {
-    value: wrapMethod(h.create as Method, op),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  define(h, 'create', wrapMethod(h.create as Method, op));
   return true;
+}
+
+/** Defined like the class method it replaces: writable, configurable, not enumerable. */
+function define(holder: object, key: string, value: Method): void {
+  Object.defineProperty(holder, key, { value, writable: true, configurable: true, enumerable: false });
 }
 
 function patchModule(

@@ -29,6 +29,8 @@ export interface Operation {
    * OpenTelemetry tracing suppressed so each call has one gen_ai span, ours.
    */
   suppressOwnSpans?: boolean;
+  /** Helper methods of the same resource that start the client's own span before calling `create`. */
+  suppressOwnSpansIn?: readonly string[];
 }
 
 export const WRAPPED = Symbol.for('sieve.ai.wrapped');
@@ -81,6 +83,29 @@ export function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[WRAPPED] !== undefined;
 }
 
+/** Runs `original` with @opentelemetry/api tracing suppressed (when Sieve is its tracer provider). */
+function runSuppressed(original: Method, self: unknown, args: unknown[]): unknown {
+  if (!isOpenTelemetryBridgeInstalled()) return original.apply(self, args);
+  return context.with(context.active().setValue(SUPPRESS_TRACING_KEY, true), () =>
+    original.apply(self, args),
+  );
+}
+
+/**
+ * A helper method (`messages.stream()` of `@anthropic-ai/sdk`) that starts the client's own call span
+ * before calling `create`: run under suppressed OpenTelemetry tracing, so that span is not made either.
+ * The `create` it calls is the instrumented one.
+ */
+export function wrapSuppressed(original: Method): Method {
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    return runSuppressed(original, this, args);
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
+  (wrapped as unknown as Record<symbol, unknown>)[WRAPPED] = original;
+  return wrapped;
+}
+
 /** `original` instrumented per `op`. The wrapper has the original's name and length. */
 export function wrapMethod(original: Method, op: Operation): Method {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
@@ -100,11 +125,7 @@ export function wrapMethod(original: Method, op: Operation): Method {
     let result: unknown;
     try {
       result = call.run(() =>
-        op.suppressOwnSpans === true && isOpenTelemetryBridgeInstalled()
-          ? context.with(context.active().setValue(SUPPRESS_TRACING_KEY, true), () =>
-              original.apply(this, args),
-            )
-          : original.apply(this, args),
+        op.suppressOwnSpans === true ? runSuppressed(original, this, args) : original.apply(this, args),
       );
     } catch (error) {
       // Thrown synchronously (invalid arguments): the same error, unchanged.
