@@ -124,6 +124,18 @@ describe('Vercel AI SDK through the OpenTelemetry bridge', () => {
       assert.equal(m.attributes['http.route'], '/api/chat');
   });
 
+  test('with trace rescue (the default), dropped AI SDK traces are kept and measured once', async () => {
+    const c = capture({ tracesSampleRate: 0, rescue: true });
+    await generateText({ model: model(), prompt: 'Weather?', experimental_telemetry: telemetry });
+    await startSpan({ name: 'POST /api/chat' }, () =>
+      streamText({ model: model(), prompt: 'Weather?', experimental_telemetry: telemetry }).consumeStream(),
+    );
+    assert.ok(c.spans().some((s) => s.name === 'ai.streamText.doStream'));
+    assert.equal(tokensOf(c, 'input'), 240);
+    assert.equal(tokensOf(c, 'output'), 60);
+    assert.equal(c.logs.length, 2);
+  });
+
   test('embeddings count input tokens; a failing call is measured as an error', async () => {
     const c = capture({ tracesSampleRate: 0.5 });
     const embedder = new MockEmbeddingModelV3({
