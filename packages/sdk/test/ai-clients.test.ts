@@ -533,7 +533,14 @@ describe('Anthropic messages', () => {
     const spans = aiSpans(c);
     assert.equal(spans.length, 2);
     // The helper's own OpenTelemetry span (`anthropic.messages.create`) is suppressed too.
-    assert.equal(c.spans().length, 2, c.spans().map((s) => s.name).join(', '));
+    assert.equal(
+      c.spans().length,
+      2,
+      c
+        .spans()
+        .map((s) => s.name)
+        .join(', '),
+    );
     for (const span of spans) {
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], final.usage.output_tokens);
       assert.equal(typeof span.attributes['gen_ai.response.time_to_first_chunk'], 'number');

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import * as Sieve from '@sieve/sdk';
 import { type MockLlm, startMockLlm } from '@sieve/mock-llm';
+import * as Sieve from '@sieve/sdk';
 import OpenAI from 'openai';
 import type { RunningServer } from '../src/cli.js';
 import { eventually, getJson, startTestServer } from './helpers.js';
@@ -41,7 +41,10 @@ interface Series {
   points: Array<{ sum?: number; count?: number }>;
 }
 
-async function metricSums(name: string, groupBy: string): Promise<Map<string | null, { sum: number; count: number }>> {
+async function metricSums(
+  name: string,
+  groupBy: string,
+): Promise<Map<string | null, { sum: number; count: number }>> {
   const { body } = await getJson<{ series: Series[] }>(
     server,
     `/api/v1/metrics?name=${name}&aggregates=sum,count&groupBy=${encodeURIComponent(groupBy)}&from=0`,
@@ -104,7 +107,11 @@ describe('@sieve/sdk AI instrumentation → sieve serve', () => {
               break;
             default:
               await anthropic.messages
-                .stream({ model: 'claude-haiku-4-5', max_tokens: 200, messages: [{ role: 'user', content: `${marker}Stream ${i}` }] })
+                .stream({
+                  model: 'claude-haiku-4-5',
+                  max_tokens: 200,
+                  messages: [{ role: 'user', content: `${marker}Stream ${i}` }],
+                })
                 .finalMessage();
           }
         } catch {
@@ -115,7 +122,10 @@ describe('@sieve/sdk AI instrumentation → sieve serve', () => {
     assert.equal(await Sieve.flush(5000), true);
     await Sieve.close(2000);
     const billed = mock.billed();
-    assert.ok(failures > 0 && billed.calls > 0 && billed.calls < CALLS, `${failures} failures, ${billed.calls} billed`);
+    assert.ok(
+      failures > 0 && billed.calls > 0 && billed.calls < CALLS,
+      `${failures} failures, ${billed.calls} billed`,
+    );
 
     const tokens = await eventually(async () => {
       const sums = await metricSums('gen_ai.client.token.usage', 'gen_ai.token.type');
@@ -128,14 +138,24 @@ describe('@sieve/sdk AI instrumentation → sieve serve', () => {
     let total = 0;
     for (const [model, { sum }] of seed) {
       total += sum;
-      assert.equal(sum, billed.byModel[model!]!.inputTokens + billed.byModel[model!]!.outputTokens, String(model));
+      assert.equal(
+        sum,
+        billed.byModel[model!]!.inputTokens + billed.byModel[model!]!.outputTokens,
+        String(model),
+      );
     }
     assert.equal(total, billed.inputTokens + billed.outputTokens);
-    const logs = await getJson<{ logs: Array<{ body: string }> }>(server, '/api/v1/logs?q=LLM%20call%20completed&limit=100');
+    const logs = await getJson<{ logs: Array<{ body: string }> }>(
+      server,
+      '/api/v1/logs?q=LLM%20call%20completed&limit=100',
+    );
     assert.equal(logs.body.logs.length, CALLS);
 
     // About half the traces were kept: their LLM spans are stored with tokens and cost.
-    const { body } = await getJson<{ traces: Array<{ traceId: string }> }>(server, '/api/v1/traces?hasAi=true&from=0&limit=100');
+    const { body } = await getJson<{ traces: Array<{ traceId: string }> }>(
+      server,
+      '/api/v1/traces?hasAi=true&from=0&limit=100',
+    );
     assert.ok(body.traces.length > 0 && body.traces.length < CALLS, `${body.traces.length} traces kept`);
     const detail = await getJson<{ spans: Array<{ op: string; attributes: Record<string, unknown> }> }>(
       server,
