@@ -1,3 +1,4 @@
+import { DEFAULT_PRICES, type ModelPrice, type PriceTable, validatePriceTable } from './ai/prices.js';
 import type { TransportFactory } from './delivery/transport.js';
 import { type Dsn, parseDsn } from './dsn.js';
 import { type RescueOptions, type ResolvedRescue, resolveRescueOptions } from './rescue/options.js';
@@ -40,6 +41,8 @@ export interface SieveOptions {
   recordInputs?: boolean;
   /** Record LLM completions on gen_ai spans (default false). */
   recordOutputs?: boolean;
+  /** AI instrumentation: prices for the cost metric, automatic patching of the OpenAI and Anthropic clients. */
+  ai?: AiOptions;
   /** Print warnings about invalid options, sampler results and attributes. */
   debug?: boolean;
   /** Replaces the HTTP transport, as Sentry's `transport` option does: `(options) => ({ send, flush })`. */
@@ -68,6 +71,16 @@ export interface SieveOptions {
   rescue?: RescueOptions | boolean;
 }
 
+export interface AiOptions {
+  /**
+   * Model prices (USD per million tokens) that take precedence over the built-in table (first match wins).
+   * A table with an invalid entry is rejected as a whole, with a warning naming the entry.
+   */
+  prices?: ModelPrice[];
+  /** Patch the `openai` and `@anthropic-ai/sdk` clients the app can resolve (default true). */
+  instrumentClients?: boolean;
+}
+
 /** Options after validation: every field has a safe value. */
 export interface ResolvedOptions {
   dsn: Dsn | undefined;
@@ -88,6 +101,9 @@ export interface ResolvedOptions {
   sendClientReports: boolean;
   recordInputs: boolean;
   recordOutputs: boolean;
+  /** The user's prices followed by the built-in ones. */
+  prices: PriceTable;
+  instrumentAiClients: boolean;
   debug: boolean;
   random: RandomSource;
   transport: TransportFactory | undefined;
@@ -208,6 +224,25 @@ export function resolveOptions(
     else warnings.push('option random must be a function; using Math.random');
   }
 
+  let prices: PriceTable = DEFAULT_PRICES;
+  let instrumentAiClients = true;
+  if (o.ai !== undefined && o.ai !== null) {
+    if (typeof o.ai !== 'object') {
+      warnings.push(`option ai must be an object, got ${describeValue(o.ai)}; ignored`);
+    } else {
+      const ai = o.ai as Record<string, unknown>;
+      if (ai.prices !== undefined) {
+        const problems = validatePriceTable(ai.prices);
+        if (problems.length > 0)
+          warnings.push(
+            `option ai.prices rejected, using the built-in prices: ${problems.slice(0, 5).join('; ')}`,
+          );
+        else prices = [...(ai.prices as ModelPrice[]), ...DEFAULT_PRICES];
+      }
+      instrumentAiClients = bool(ai.instrumentClients, true, 'ai.instrumentClients', warnings);
+    }
+  }
+
   const options: ResolvedOptions = {
     dsn,
     tracingEnabled: rateSet || tracesSampler !== undefined,
@@ -228,6 +263,8 @@ export function resolveOptions(
     sendClientReports: bool(o.sendClientReports, true, 'sendClientReports', warnings),
     recordInputs: bool(o.recordInputs, false, 'recordInputs', warnings),
     recordOutputs: bool(o.recordOutputs, false, 'recordOutputs', warnings),
+    prices,
+    instrumentAiClients,
     debug: bool(o.debug, false, 'debug', warnings),
     random: random ?? Math.random,
     transport: fn(o.transport, 'transport', warnings),
