@@ -23,6 +23,12 @@ const UI_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 /** A root and 300 batches of a parent and nine children. */
+/**
+ * A long attribute value (the SDK caps strings at 8192 characters) with characters that trip naive
+ * renderers: an RTL override, an emoji, a combining mark.
+ */
+const HUGE = `\u202e🙂e\u0301${'x'.repeat(8000)}`;
+
 const BIG_TRACE_SPANS = 1 + 300 * 10;
 
 /** An agent run as an agent framework would record it: two LLM calls and a tool between them, a log, an error. */
@@ -48,6 +54,7 @@ function sendAgentRun(): string {
             'gen_ai.input.messages': JSON.stringify([{ role: 'user', content: 'Weather in Paris?' }]),
             'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', tool_calls: ['get_weather'] }]),
             'user.note': HOSTILE,
+            'debug.payload': HUGE,
           },
         },
         () => {
@@ -210,6 +217,9 @@ describe('web UI in Chromium', { skip }, () => {
     // User text is shown as text, never parsed as HTML.
     assert.ok(attributes.includes(HOSTILE));
     assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
+    // A huge value shows its start and a button for the rest; the page stays responsive.
+    await detail.getByRole('button', { name: /show all 8,005 characters/ }).waitFor();
+    assert.match(attributes, /debug\.payload\s+\u202e🙂e\u0301x{100}/);
     await shot('trace');
 
     // The selected span is part of the URL: a reload shows the same panel.
