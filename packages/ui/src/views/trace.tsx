@@ -156,7 +156,7 @@ function WaterfallRowView(props: {
 }
 
 /** Characters of an attribute value shown before "show all": a megabyte prompt must not stall the panel. */
-const VALUE_PREVIEW = 2000;
+const VALUE_PREVIEW = 400;
 
 function AttributeValue(props: { text: string }) {
   const [all, setAll] = useState(false);
