@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { usePagedApi } from '../api';
-import { ErrorBanner, Loading, LoadMore, StatusBadge, useListNav } from '../components';
+import { FetchStatus, LoadMore, StatusBadge, useListNav } from '../components';
 import { formatAgo, formatCost, formatDuration, formatNumber, formatTime, formatTokens } from '../lib/format';
 import { formatRoute, queryString, timeWindow, type ViewParams } from '../lib/route';
 import type { AgentRunPage, AgentRunSummary } from '../types';
@@ -99,10 +99,7 @@ export function RunsView(props: { params: ViewParams }) {
           },
         ]}
       />
-      {list.first.error && (
-        <ErrorBanner error={list.first.error} retryAt={list.first.retryAt} onRetry={list.first.reload} />
-      )}
-      {list.first.loading && !list.first.data && !list.first.error && <Loading what="agent runs" />}
+      <FetchStatus state={list.first} what="agent runs" />
       {list.first.data && runs.length === 0 && (
         <p class="empty" data-testid="no-runs">
           No agent runs {Object.keys(params).length > 0 ? 'match these filters' : 'yet'}. A run is a span with{' '}
@@ -164,12 +161,7 @@ await Sieve.startSpan(
           </table>
         </div>
       )}
-      <LoadMore
-        cursor={list.nextCursor}
-        loading={list.loadingMore}
-        error={list.moreError}
-        onLoad={list.loadMore}
-      />
+      <LoadMore list={list} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading, Section } from '../components';
+import { FetchStatus, Section } from '../components';
 import { chooseInterval, samplingChartData } from '../lib/chart';
 import { formatCompact, formatNumber, formatPercent } from '../lib/format';
 import { formatRoute, queryString, RANGES, timeWindow, type ViewParams } from '../lib/route';
@@ -51,8 +51,7 @@ export function SamplingView(props: { params: ViewParams }) {
         label="Sampling time range"
         allTime={`last ${DEFAULT_RANGE}`}
       />
-      {stats.error && <ErrorBanner error={stats.error} retryAt={stats.retryAt} onRetry={stats.reload} />}
-      {stats.loading && !s && !stats.error && <Loading what="sampling figures" />}
+      <FetchStatus state={stats} what="sampling figures" />
       {s && (
         <>
           <div class="stats" data-testid="sampling-stats">

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading, Section } from '../components';
+import { ErrorBanner, FetchStatus, Section } from '../components';
 import {
   formatCost,
   formatDuration,
@@ -333,8 +333,7 @@ export function TraceView(props: { traceId: string; spanId: string | undefined }
         <h1>{root?.name ?? 'Trace'}</h1>
         <code class="muted small">{traceId}</code>
       </div>
-      {trace.error && <ErrorBanner error={trace.error} retryAt={trace.retryAt} onRetry={trace.reload} />}
-      {trace.loading && !trace.data && !trace.error && <Loading what="the trace" />}
+      <FetchStatus state={trace} what="the trace" />
       {trace.data && (
         <>
           <p class="summary">
