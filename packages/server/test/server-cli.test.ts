@@ -1,71 +1,15 @@
 /** The `sieve` command: help, flags, the printed DSN, clean shutdown, and no acknowledged loss on kill -9. */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { incompleteTraces, runCli, sendThenKill9, startCli, stopCli } from './cli-helpers.js';
 import { PUBLIC_KEY, tempDir } from './helpers.js';
 
-const bin = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  dsn: string;
-  output: () => string;
-}
-
-async function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, SIEVE_PORT: '' },
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const deadline = Date.now() + 20_000;
-  while (!/DSN: \S+/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`sieve exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`sieve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    child,
-    url: /UI: (\S+?)\/?\n/.exec(output)![1]!,
-    dsn: /DSN: (\S+)/.exec(output)![1]!,
-    output: () => output,
-  };
-}
-
-function envelopeFor(traceId: string, spans: number): string {
-  const now = Date.now() / 1000;
-  const items = Array.from({ length: spans }, (_, i) => ({
-    trace_id: traceId,
-    span_id: (i + 1).toString(16).padStart(16, '0'),
-    parent_span_id: i === 0 ? undefined : '0000000000000001',
-    name: `span ${i}`,
-    start_timestamp: now,
-    end_timestamp: now + 0.001,
-    is_segment: i === 0,
-    status: 'ok',
-    attributes: { i: { value: i, type: 'integer' } },
-  }));
-  return `{}\n{"type":"span","item_count":${spans}}\n${JSON.stringify({ version: 2, items })}\n`;
-}
-
 test('sieve --help documents every flag; a bad flag exits 2 with a message', async () => {
-  const help = spawn(process.execPath, [bin, '--help']);
-  let text = '';
-  help.stdout.on('data', (d) => {
-    text += d;
-  });
-  const [code] = await once(help, 'exit');
-  assert.equal(code, 0);
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
   for (const flag of [
     '--port',
     '--host',
@@ -75,16 +19,11 @@ test('sieve --help documents every flag; a bad flag exits 2 with a message', asy
     '--public-key',
     '--retention-days',
   ]) {
-    assert.ok(text.includes(flag), `help mentions ${flag}`);
+    assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
-  const bad = spawn(process.execPath, [bin, 'serve', '--port', 'eighty']);
-  let err = '';
-  bad.stderr.on('data', (d) => {
-    err += d;
-  });
-  const [badCode] = await once(bad, 'exit');
-  assert.equal(badCode, 2);
-  assert.match(err, /--port must be a whole number/);
+  const bad = await runCli(['serve', '--port', 'eighty']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--port must be a whole number/);
 });
 
 test('prints the DSN with a generated key that survives restarts; SIGTERM closes cleanly', async () => {
@@ -106,45 +45,17 @@ test('prints the DSN with a generated key that survives restarts; SIGTERM closes
 test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
   const dataDir = await tempDir();
   const server = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
-  const acknowledged: string[] = [];
-  let stop = false;
-  const senders = Array.from({ length: 4 }, async (_, worker) => {
-    for (let n = 0; !stop && n < 400; n++) {
-      const traceId = `${worker.toString(16)}${n.toString(16).padStart(7, '0')}`.padEnd(32, 'a');
-      try {
-        const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${PUBLIC_KEY}`, {
-          method: 'POST',
-          body: envelopeFor(traceId, 20),
-        });
-        if (response.status === 200) acknowledged.push(traceId);
-      } catch {
-        return; // the server is gone
-      }
-    }
-  });
-  while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 5));
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(senders);
-  await exited;
+  const acknowledged = await sendThenKill9(server, PUBLIC_KEY, { minAcknowledged: 150, idSuffix: 'a' });
 
   const restarted = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
   try {
-    const missing: string[] = [];
-    for (const traceId of acknowledged) {
-      const response = await fetch(`${restarted.url}/api/v1/traces/${traceId}`);
-      const body = (await response.json()) as { spans?: unknown[] };
-      if (response.status !== 200 || body.spans?.length !== 20) missing.push(traceId);
-    }
+    const missing = await incompleteTraces(restarted.url, acknowledged);
     assert.deepEqual(
       missing,
       [],
       `${missing.length} of ${acknowledged.length} acknowledged traces incomplete after kill -9`,
     );
   } finally {
-    const restartedExit = once(restarted.child, 'exit');
-    restarted.child.kill('SIGTERM');
-    await restartedExit;
+    await stopCli(restarted);
   }
 });
