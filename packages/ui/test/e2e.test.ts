@@ -144,6 +144,11 @@ describe('web UI in Chromium', { skip }, () => {
     });
     traceId = sendAgentRun();
     Sieve.startSpan({ name: 'GET /health', op: 'http.server' }, () => {});
+    // What the SDK's trace rescue writes on the root of a trace it kept after a head-sampling drop.
+    Sieve.startSpan(
+      { name: 'POST /checkout', op: 'http.server', attributes: { 'sieve.rescued': 'error' } },
+      () => {},
+    );
     bigTraceId = sendBigTrace(BIG_TRACE_SPANS);
     for (const [model, input, output, seconds, cost] of [
       ['gpt-4o', 1200, 340, 1.4, 0.0065],
@@ -162,7 +167,7 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await Sieve.flush(10_000), true);
     await eventually(async () => {
       const { body } = await getJson(server, '/api/v1/traces?limit=10');
-      return (body as { traces: unknown[] }).traces.length >= 3 ? true : undefined;
+      return (body as { traces: unknown[] }).traces.length >= 4 ? true : undefined;
     });
 
     browser = await chromium.launch({
@@ -196,7 +201,7 @@ describe('web UI in Chromium', { skip }, () => {
     await row.waitFor();
     assert.match(await text(row), /gpt-4o/);
     assert.match(await text(row), /1\.5k in \/ 400 out/);
-    assert.equal(await page.getByTestId('trace-row').count(), 3);
+    assert.equal(await page.getByTestId('trace-row').count(), 4);
     await shot('traces');
 
     await row.getByRole('link', { name: 'invoke_agent support' }).click();
@@ -412,10 +417,10 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByTestId('sampling-roots').waitFor();
     assert.match(await text(page.getByTestId('sampling-roots')), /invoke_agent support/);
     await page.locator('.card canvas').first().waitFor();
-    assert.match(
-      (await page.getByTestId('rescued-link').getAttribute('href')) ?? '',
-      /attr=sieve\.rescued%3Dtrue/,
-    );
+    assert.match((await page.getByTestId('rescued-link').getAttribute('href')) ?? '', /q=sieve\.rescued$/);
+    await page.getByTestId('rescued-link').click();
+    await page.getByTestId('trace-row').filter({ hasText: 'POST /checkout' }).waitFor();
+    assert.equal(await page.getByTestId('trace-row').count(), 1);
     await shot('sampling');
   });
 

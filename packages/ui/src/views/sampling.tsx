@@ -35,7 +35,8 @@ export function SamplingView(props: { params: ViewParams }) {
   const stats = useApi<SamplingStats>(path);
   const s = stats.data;
   const chart = useMemo(() => (s ? samplingChartData(s.timeline) : undefined), [s]);
-  const rescuedHref = formatRoute({ view: 'traces', filters: { attr: `${RESCUED_ATTRIBUTE}=true` } });
+  // The attribute's value is the reason (error, agent run, …): the text search finds its name in any value.
+  const rescuedHref = formatRoute({ view: 'traces', filters: { q: RESCUED_ATTRIBUTE } });
   const keptShare = s && s.stored.weightedTraces > 0 ? s.stored.traces / s.stored.weightedTraces : undefined;
   const droppedTotal = s ? s.dropped.reduce((sum, d) => sum + d.quantity, 0) : 0;
   return (
