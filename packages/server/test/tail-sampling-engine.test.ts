@@ -89,6 +89,20 @@ describe('tail-sampling engine (injected clock)', () => {
     assert.equal(e.stats.lateSpansDropped, 2);
   });
 
+  test('a span offered twice (a retried request) is held once', () => {
+    const e = engine([{ type: 'drop' }]);
+    const t = traceIdOf(6);
+    e.offer([rootOf(t), child(t, 1)], [], 0);
+    const again = e.offer([rootOf(t), child(t, 1), child(t, 2)], [], 10);
+    assert.deepEqual(
+      again.held.map((s) => s.spanId),
+      [child(t, 2).spanId],
+    );
+    assert.equal(e.stats.heldSpans, 3);
+    e.due(1_000);
+    assert.equal(e.takeDropReports(0).find((r) => r.category === 'span')?.quantity, 3);
+  });
+
   test('a 100 000-span trace: held spans stay within maxSpans, decided early, every span accounted for', () => {
     const e = engine([{ type: 'always' }], { maxSpans: 10_000 });
     const t = traceIdOf(4);
