@@ -83,10 +83,19 @@ describe('tail-sampling engine (injected clock)', () => {
     const quantity = (category: string) =>
       reports.find((r) => r.reason === 'tail_sampling' && r.category === category)?.quantity;
     assert.equal(quantity('span'), 3, 'the dropped root and its 2 late spans');
-    assert.equal(quantity('transaction'), 1);
+    assert.equal(quantity('transaction'), 1, 'the dropped root; the late spans are not segments');
     assert.deepEqual(e.takeDropReports(5_000), [], 'reported once');
+    // A downstream service's segment arriving late: one more transaction dropped.
+    e.offer([child(unlucky, 9, { isSegment: true, serviceName: 'worker' })], [], 6_000);
+    assert.deepEqual(
+      e.takeDropReports(6_000).map((r) => [r.category, r.quantity]),
+      [
+        ['span', 1],
+        ['transaction', 1],
+      ],
+    );
     assert.equal(e.stats.lateSpansKept, 1);
-    assert.equal(e.stats.lateSpansDropped, 2);
+    assert.equal(e.stats.lateSpansDropped, 3);
   });
 
   test('a span offered twice (a retried request) is held once', () => {

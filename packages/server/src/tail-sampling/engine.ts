@@ -184,6 +184,7 @@ export class TailSamplingEngine {
           this.counters.lateSpansKept++;
         } else {
           this.countDrop(span.projectId, remembered.reason, 'span', 1);
+          if (span.isSegment) this.countDrop(span.projectId, remembered.reason, 'transaction', 1);
           this.counters.lateSpansDropped++;
         }
         continue;
