@@ -915,6 +915,18 @@ describe('sampling stats', () => {
       { name: 'GET /health', op: 'http.server', stored: 4, weighted: 40, effectiveRate: 0.1 },
       { name: 'POST /chat', op: 'http.server', stored: 3, weighted: 3, effectiveRate: 1 },
     ]);
+    assert.deepEqual(stats.timeline, [], 'no interval, no timeline');
+    // Buckets of 10 ms from T0: the chat traces at T0..T0+2, the health traces at T0+10..13.
+    const timed = await store.samplingStats({ projectId: 1, from: T0, to: T0 + 5000, intervalMs: 10 });
+    assert.deepEqual(timed.timeline, [
+      {
+        time: T0,
+        traces: 3,
+        weightedTraces: 3,
+        dropped: { 'sample_rate:span': 36, 'queue_overflow:log_item': 2 },
+      },
+      { time: T0 + 10, traces: 4, weightedTraces: 40, dropped: {} },
+    ]);
     const all = await store.samplingStats({ projectId: 1 });
     assert.equal(all.stored.traces, 8);
     assert.equal(all.dropped[0]!.quantity, 1036);
