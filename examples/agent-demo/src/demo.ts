@@ -12,6 +12,8 @@ export interface TracingOptions {
   /** Head-sampling rate for routes that are neither AI routes nor /health (default 0.2). */
   fallbackRate?: number;
   spanProcessors?: SpanProcessor[];
+  /** Trace rescue (the SDK's default: on): keep a dropped trace whole once it makes an LLM call or fails. */
+  rescue?: boolean;
 }
 
 export function initTracing(options: TracingOptions = {}): void {
@@ -20,6 +22,7 @@ export function initTracing(options: TracingOptions = {}): void {
     ...(options.dsn === undefined ? {} : { dsn: options.dsn }),
     tracesSampler: demoSampler(options.fallbackRate ?? 0.2),
     spanProcessors: options.spanProcessors,
+    ...(options.rescue === undefined ? {} : { rescue: options.rescue }),
     environment: 'demo',
     release: 'agent-demo@0.0.0',
   });

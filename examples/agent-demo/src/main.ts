@@ -25,14 +25,16 @@ if (fallbackRate > 1) {
   process.exit(2);
 }
 
-initTracing({ fallbackRate });
+// DEMO_RESCUE=0 shows plain head sampling: dropped traces stay dropped even when they call an LLM or fail.
+initTracing({ fallbackRate, ...(process.env.DEMO_RESCUE === '0' ? { rescue: false } : {}) });
 const demo = await startDemo({
   mock: { latencyMs: 120, chunkDelayMs: 8, errorRate: 0.02, seed: 42 },
   port: numberFromEnv('DEMO_PORT', 0),
 });
 console.log(`agent demo: service ${demo.service.url}, mock LLM ${demo.mock.url}`);
 console.log(
-  `sampling: /api/chat and /api/agent 1.0, /health 0, the rest ${fallbackRate}; ` +
+  `sampling: /api/chat and /api/agent 1.0, /health 0, the rest ${fallbackRate}` +
+    `${process.env.DEMO_RESCUE === '0' ? '' : ' (rescued when they call an LLM or fail)'}; ` +
     `data to ${process.env.SIEVE_DSN ?? process.env.SENTRY_DSN ?? '(no DSN set: nowhere)'}`,
 );
 

@@ -16,7 +16,39 @@ let dataDir: string;
 let server: RunningServer;
 let demo: Demo;
 let report: TrafficReport;
+let startedAt: number;
 const memory = new InMemorySpanProcessor(1_000_000);
+
+interface MetricResult {
+  series: { group: string | null; points: Record<string, number>[] }[];
+}
+
+/** A metric's aggregate over the whole test run, per value of `groupBy` (null: no groupBy / absent). */
+async function metricTotal(
+  name: string,
+  aggregate: 'sum' | 'count',
+  groupBy?: string,
+): Promise<Map<string | null, number>> {
+  const from = startedAt - 60_000;
+  const to = Date.now() + 60_000;
+  const params = new URLSearchParams({
+    name,
+    aggregates: aggregate,
+    from: String(from),
+    to: String(to),
+    interval: String(to - from),
+  });
+  if (groupBy !== undefined) params.set('groupBy', groupBy);
+  const response = await fetch(`${server.url}/api/v1/metrics?${params}`);
+  const result = (await response.json()) as MetricResult;
+  assert.equal(response.status, 200, `metrics ${name}: ${response.status} ${JSON.stringify(result)}`);
+  const totals = new Map<string | null, number>();
+  for (const series of result.series) {
+    const total = series.points.reduce((sum, point) => sum + (point[aggregate] ?? 0), 0);
+    totals.set(series.group, (totals.get(series.group) ?? 0) + total);
+  }
+  return totals;
+}
 
 async function storedTrace(traceId: string): Promise<StoredSpan[]> {
   const response = await fetch(`${server.url}/api/v1/traces/${traceId}`);
@@ -36,11 +68,14 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 before(async () => {
+  startedAt = Date.now();
   dataDir = await mkdtemp(join(tmpdir(), 'sieve-agent-demo-'));
   server = await startServer(
     await resolveConfig(['--port', '0', '--data-dir', dataDir, '--retention-days', '0'], {}),
   );
-  initTracing({ dsn: server.dsn, fallbackRate: 0.2, spanProcessors: [memory] });
+  // Rescue off: with it, a dropped trace that calls an LLM is kept after all, and no LLM call would stay
+  // unsampled; the metrics must add up without any trace to lean on.
+  initTracing({ dsn: server.dsn, fallbackRate: 0.2, spanProcessors: [memory], rescue: false });
   // Random 500s/429s from the mock and fault markers in the traffic: failed calls must bill and count nothing.
   demo = await startDemo({ mock: { errorRate: 0.03, seed: 5 }, maxRetries: 1, paymentFailureRate: 0.1 });
   report = await runTraffic({
@@ -109,7 +144,34 @@ describe('agent demo against sieve serve', () => {
       assert.equal(count('gen_ai.invoke_agent'), run.agents.length);
       assert.equal(count('gen_ai.execute_tool'), run.toolCalls);
       assert.equal(count('gen_ai.handoff'), run.handoffs);
+      assert.equal(count('gen_ai.chat'), run.llmCalls, 'one span per LLM call');
     }
+  });
+
+  it('stores token metrics that total exactly what the mock billed, sampled and unsampled calls alike', async () => {
+    const billed = demo.mock.billed();
+    assert.ok(billed.calls > 0 && billed.byOperation.embeddings.calls > 0);
+    // One input point per call that reported usage: wait until all of them are stored.
+    await eventually("every call's token metrics", async () => {
+      const count = await metricTotal('gen_ai.client.token.usage', 'count', 'gen_ai.token.type');
+      return count.get('input') === billed.calls ? true : undefined;
+    });
+    const byType = await metricTotal('gen_ai.client.token.usage', 'sum', 'gen_ai.token.type');
+    assert.equal(byType.get('input'), billed.inputTokens, 'input tokens');
+    assert.equal(byType.get('output') ?? 0, billed.outputTokens, 'output tokens');
+    const cached = await metricTotal('gen_ai.client.token.cached_input', 'sum');
+    assert.equal(cached.get(null), billed.cachedTokens, 'cached input tokens');
+
+    // /recommendations is not an AI route: most of its traces were dropped, yet every call was measured.
+    const byRoute = await metricTotal('gen_ai.client.token.usage', 'sum', 'http.route');
+    assert.equal(byRoute.get('/recommendations'), billed.byOperation.embeddings.inputTokens);
+    const keptRecommendations = memory
+      .getFinishedSpans()
+      .filter((s) => s.isSegment && s.name === 'POST /recommendations').length;
+    assert.ok(
+      keptRecommendations < billed.byOperation.embeddings.calls,
+      `${keptRecommendations} of ${billed.byOperation.embeddings.calls} /recommendations traces kept: nothing was unsampled`,
+    );
   });
 
   it('samples the other routes at the fallback rate and never /health', () => {
