@@ -1,6 +1,6 @@
 // The demo's parts wired together: tracing, the mock LLM server, the real clients and the service.
 import Anthropic from '@anthropic-ai/sdk';
-import { type MockLlm, type MockLlmOptions, startMockLlm } from '@sieve/mock-llm';
+import { type MockLlmOptions, type MockLlmProcess, spawnMockLlm } from '@sieve/mock-llm';
 import { init, type SpanProcessor } from '@sieve/sdk';
 import OpenAI from 'openai';
 import { demoSampler } from './sampler.js';
@@ -29,7 +29,7 @@ export function initTracing(options: TracingOptions = {}): void {
 }
 
 export interface Demo {
-  mock: MockLlm;
+  mock: MockLlmProcess;
   service: Service;
   close(): Promise<void>;
 }
@@ -37,7 +37,9 @@ export interface Demo {
 export async function startDemo(
   options: { mock?: MockLlmOptions; port?: number; paymentFailureRate?: number; maxRetries?: number } = {},
 ): Promise<Demo> {
-  const mock = await startMockLlm(options.mock);
+  // The mock runs in its own process, like a real provider: traced in this one, its HTTP server's
+  // spans would show up inside the demo's traces.
+  const mock = await spawnMockLlm(options.mock);
   // The official clients, unchanged but for where they send requests.
   const openai = new OpenAI({
     baseURL: mock.openaiBaseURL,
@@ -49,12 +51,18 @@ export async function startDemo(
     apiKey: 'demo-key',
     maxRetries: options.maxRetries,
   });
-  const service = await startService({
-    openai,
-    anthropic,
-    port: options.port,
-    paymentFailureRate: options.paymentFailureRate,
-  });
+  let service: Service;
+  try {
+    service = await startService({
+      openai,
+      anthropic,
+      port: options.port,
+      paymentFailureRate: options.paymentFailureRate,
+    });
+  } catch (error) {
+    await mock.close();
+    throw error;
+  }
   return {
     mock,
     service,

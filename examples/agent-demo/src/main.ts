@@ -44,8 +44,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 // In continuous mode, a line every 30 s shows that traffic flows.
 let done = 0;
 const progress = continuous
-  ? setInterval(() => {
-      const billed = demo.mock.billed();
+  ? setInterval(async () => {
+      const billed = await demo.mock.billed().catch(() => undefined);
+      if (billed === undefined) return;
       console.log(
         `${new Date().toISOString().slice(11, 19)} ${done} requests so far; mock LLM billed ${billed.calls} calls, ` +
           `${billed.inputTokens + billed.outputTokens} tokens`,
@@ -67,7 +68,7 @@ const report = await runTraffic({
 });
 clearInterval(progress);
 console.log(`\nrequests by route (sent, statuses):\n${formatReport(report)}`);
-const billed = demo.mock.billed();
+const billed = await demo.mock.billed();
 console.log(
   `mock LLM billed ${billed.calls} calls: ${billed.inputTokens} input (${billed.cachedTokens} cached), ` +
     `${billed.outputTokens} output tokens; ${billed.errors} errors`,
