@@ -68,10 +68,13 @@ const report = await runTraffic({
 });
 clearInterval(progress);
 console.log(`\nrequests by route (sent, statuses):\n${formatReport(report)}`);
-const billed = await demo.mock.billed();
-console.log(
-  `mock LLM billed ${billed.calls} calls: ${billed.inputTokens} input (${billed.cachedTokens} cached), ` +
-    `${billed.outputTokens} output tokens; ${billed.errors} errors`,
-);
+// Ctrl-C in a terminal reaches the mock's process too, so it may be gone already.
+const billed = await demo.mock.billed().catch(() => undefined);
+if (billed !== undefined) {
+  console.log(
+    `mock LLM billed ${billed.calls} calls: ${billed.inputTokens} input (${billed.cachedTokens} cached), ` +
+      `${billed.outputTokens} output tokens; ${billed.errors} errors`,
+  );
+}
 await flush(5000);
 await demo.close();

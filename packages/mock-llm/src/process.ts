@@ -21,7 +21,7 @@ const BIN = fileURLToPath(new URL('../bin/mock-llm.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
 function flags(options: MockLlmOptions): string[] {
-  const out = ['--port', String(options.port ?? 0)];
+  const out = ['--exit-with-stdin', '--port', String(options.port ?? 0)];
   if (options.host !== undefined) out.push('--host', options.host);
   if (options.latencyMs !== undefined) out.push('--latency-ms', String(options.latencyMs));
   if (options.chunkDelayMs !== undefined) out.push('--chunk-delay-ms', String(options.chunkDelayMs));
@@ -66,7 +66,8 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 
 /** Starts the mock in a child process and resolves once it listens. */
 export async function spawnMockLlm(options: MockLlmOptions = {}): Promise<MockLlmProcess> {
-  const child = spawn(process.execPath, [BIN, ...flags(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a lifeline: when this process dies, however it dies, the pipe closes and the child exits.
+  const child = spawn(process.execPath, [BIN, ...flags(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const url = await waitForUrl(child);
   // Keep draining its output so a chatty child never blocks on a full pipe.
   child.stdout?.resume();
