@@ -85,6 +85,15 @@ before(async () => {
     faultRate: 0.04,
     seed: 3,
   });
+  // Two agent runs that surely fail (the mock answers 500 every time): failed runs must arrive whole too.
+  for (let i = 0; i < 2; i++) {
+    const failed = await fetch(`${demo.service.url}/api/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: `Where is order ${i}? [[mock:error=500]]` }),
+    });
+    assert.equal(failed.status, 502, await failed.text());
+  }
   await flush(10_000);
 });
 
@@ -115,7 +124,11 @@ describe('agent demo against sieve serve', () => {
     for (const span of local) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
     // Every /api/agent request was sampled (AI route at 1.0), answered or failed.
     const agentRoots = local.filter((s) => s.isSegment && s.name === 'POST /api/agent');
-    assert.equal(agentRoots.length, report.sent.agent);
+    assert.equal(agentRoots.length, report.sent.agent + 2);
+    assert.ok(
+      agentRoots.filter((root) => root.status.code === 2).length >= 2,
+      'failed runs are marked as errors',
+    );
     const answered = new Map(report.agentRuns.map((run) => [run.traceId, run]));
     assert.equal(answered.size, report.agentRuns.length);
 
@@ -151,8 +164,13 @@ describe('agent demo against sieve serve', () => {
     }
   });
 
-  it('stores token metrics that total exactly what the mock billed, sampled and unsampled calls alike', async () => {
+  it('stores token metrics that total exactly what the mock billed, sampled and unsampled calls alike', async (t) => {
     const billed = await demo.mock.billed();
+    t.diagnostic(
+      `billed ${billed.calls} calls (${billed.byOperation.embeddings.calls} embeddings), ${billed.inputTokens} input ` +
+        `(${billed.cachedTokens} cached), ${billed.outputTokens} output tokens; ${billed.errors} errors; ` +
+        `${report.agentRuns.length} of ${report.sent.agent} agent runs answered`,
+    );
     assert.ok(billed.calls > 0 && billed.byOperation.embeddings.calls > 0);
     // One input point per call that reported usage: wait until all of them are stored.
     await eventually("every call's token metrics", async () => {
