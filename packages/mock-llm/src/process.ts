@@ -67,7 +67,11 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 /** Starts the mock in a child process and resolves once it listens. */
 export async function spawnMockLlm(options: MockLlmOptions = {}): Promise<MockLlmProcess> {
   // stdin is a lifeline: when this process dies, however it dies, the pipe closes and the child exits.
-  const child = spawn(process.execPath, [BIN, ...flags(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process group of its own: Ctrl-C reaches the parent only, which can still read the ledger.
+  const child = spawn(process.execPath, [BIN, ...flags(options)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   const url = await waitForUrl(child);
   // Keep draining its output so a chatty child never blocks on a full pipe.
   child.stdout?.resume();
