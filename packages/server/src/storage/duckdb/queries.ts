@@ -412,7 +412,6 @@ export async function queryMetrics(conn: DuckDBConnection, query: MetricQuery): 
 // ---------------------------------------------------------------------------------------------
 // Sampling
 
-
 export async function samplingStats(conn: DuckDBConnection, query: SamplingQuery): Promise<SamplingStats> {
   // One Params per statement: DuckDB refuses named values a statement does not use.
   const scoped = (timeCol: string, extra?: string): { p: Params; where: string } => {
