@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '../src/cli.js';
 import type { ServeConfig } from '../src/config.js';
 
@@ -30,7 +31,7 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}): Pro
 }
 
 export async function getJson<T = any>(
-  server: RunningServer,
+  server: Pick<RunningServer, 'url'>,
   path: string,
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${server.url}${path}`);
@@ -71,4 +72,40 @@ export function run(
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** The `sieve` bin (runs the built dist/). */
+export const bin = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  dsn: string;
+  output: () => string;
+}
+
+/** `sieve serve --port 0 …` as a child process, once it has printed its DSN. */
+export async function startCli(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, SIEVE_PORT: '' },
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const deadline = Date.now() + 20_000;
+  while (!/DSN: \S+/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`sieve exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`sieve did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    child,
+    url: /UI: (\S+?)\/?\n/.exec(output)![1]!,
+    dsn: /DSN: (\S+)/.exec(output)![1]!,
+    output: () => output,
+  };
 }

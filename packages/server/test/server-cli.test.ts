@@ -1,46 +1,11 @@
 /** The `sieve` command: help, flags, the printed DSN, clean shutdown, and no acknowledged loss on kill -9. */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { PUBLIC_KEY, tempDir } from './helpers.js';
-
-const bin = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  dsn: string;
-  output: () => string;
-}
-
-async function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, SIEVE_PORT: '' },
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const deadline = Date.now() + 20_000;
-  while (!/DSN: \S+/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`sieve exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`sieve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    child,
-    url: /UI: (\S+?)\/?\n/.exec(output)![1]!,
-    dsn: /DSN: (\S+)/.exec(output)![1]!,
-    output: () => output,
-  };
-}
+import { bin, PUBLIC_KEY, startCli, tempDir } from './helpers.js';
 
 function envelopeFor(traceId: string, spans: number): string {
   const now = Date.now() / 1000;
