@@ -30,7 +30,7 @@ import { dayOf, int, strList } from './sql.js';
 const IDS_PER_STATEMENT = 2000;
 
 /** name, op, status, weight of the naming span: argMin repeated per element (18.16 cannot alias an aggregate and reuse it). */
-const ROOT_COLUMNS = [1, 2, 3, 4].map((i) => `tupleElement(argMin(named, rank), ${i})`).join(', ');
+const ROOT_COLUMNS = [1, 2, 3, 4].map((i) => `tupleElement(argMin(named, naming_rank), ${i})`).join(', ');
 
 const TRACE_COLUMNS = `project_id, trace_id, start_time, end_time, last_start, span_count, error_count, root_name,
   root_op, root_status, root_weight, models, ops, services, input_tokens, output_tokens, has_ai, weight_sum`;
@@ -52,7 +52,7 @@ function summarySql(where: string): string {
     FROM (
       SELECT project_id, trace_id, start_time, end_time, status, op, ai_model, service_name, input_tokens,
         output_tokens, weight, tuple(name, op, status, weight) AS named,
-        tuple(if(parent_span_id IS NULL, 0, if(is_segment = 1, 1, 2)), start_time, span_id) AS rank,
+        tuple(if(parent_span_id IS NULL, 0, if(is_segment = 1, 1, 2)), start_time, span_id) AS naming_rank,
         (ai_operation IS NOT NULL OR ai_provider IS NOT NULL OR ai_model IS NOT NULL OR input_tokens IS NOT NULL
           OR output_tokens IS NOT NULL OR cached_input_tokens IS NOT NULL OR reasoning_tokens IS NOT NULL
           OR agent_name IS NOT NULL OR tool_name IS NOT NULL) AS is_ai
