@@ -9,11 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { MIGRATIONS, type Migration } from '../src/storage/clickhouse/schema.js';
 import { str } from '../src/storage/clickhouse/sql.js';
-import {
-  ClickHouseStore,
-  parseClickHouseUrl,
-  redactedClickHouseUrl,
-} from '../src/storage/clickhouse/store.js';
+import { ClickHouseStore } from '../src/storage/clickhouse/store.js';
+import { parseClickHouseUrl, redactedClickHouseUrl } from '../src/storage/clickhouse/url.js';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
 import { batch, storeConformance, T0, trace } from './store-conformance.js';
 

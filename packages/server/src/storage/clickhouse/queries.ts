@@ -190,12 +190,21 @@ export async function getTrace(
     `SELECT span_id, parent_span_id, name, op, status, start_time, end_time, attributes, status_message, kind,
        service_name, is_segment, ai_operation, ai_provider, ai_model, input_tokens, output_tokens,
        cached_input_tokens, reasoning_tokens, agent_name, tool_name
-     FROM spans FINAL
+     FROM spans
      WHERE project_id = ${int(projectId)} AND day BETWEEN ${int(dayOf(lo))} AND ${int(dayOf(hi))}
        AND trace_id = ${str(traceId)} AND start_time BETWEEN ${f64(lo)} AND ${f64(hi)}
      ORDER BY start_time, span_id`,
   );
-  return rows.map(storedSpanOf);
+  // A span two racing sieve processes both inserted is two rows until parts merge: keep one. (Cheaper
+  // than FINAL, which made ClickHouse read and merge whole granules of every column.)
+  const seen = new Set<string>();
+  const unique = rows.filter((r) => {
+    const id = String(r.span_id);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return unique.map(storedSpanOf);
 }
 
 // ---------------------------------------------------------------------------------------------

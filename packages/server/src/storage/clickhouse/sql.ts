@@ -53,3 +53,40 @@ export function dayOf(time: number): number {
   const d = Math.floor(time / DAY_MS);
   return Math.max(INT32_MIN, Math.min(d, INT32_MAX));
 }
+
+export type TsvValue = string | number | boolean | null;
+
+/**
+ * One value in ClickHouse's TabSeparated format: `\N` for NULL, 1/0 for booleans, backslash escapes
+ * for the characters that would end a field or a row. Inserts use TSV rather than JSONEachRow: it
+ * is ClickHouse's cheapest text format to parse (bench/store-backends.mjs, 100k spans against 18.16:
+ * ~5k spans/s with JSONEachRow, ~8k with TSV), and rows are built in slices between which the
+ * event loop runs.
+ */
+export function tsv(value: TsvValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return f64(value);
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return TSV_SPECIAL.test(value) ? value.replace(TSV_ESCAPES, escapeTsvChar) : value;
+}
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_ESCAPES = /[\\\t\n\r\0]/g;
+const TSV_REPLACEMENTS: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+};
+
+function escapeTsvChar(c: string): string {
+  return TSV_REPLACEMENTS[c]!;
+}
+
+/** A row of TSV values, newline-terminated. */
+export function tsvRow(values: readonly TsvValue[]): string {
+  let line = tsv(values[0] ?? null);
+  for (let i = 1; i < values.length; i++) line += `\t${tsv(values[i] ?? null)}`;
+  return `${line}\n`;
+}
