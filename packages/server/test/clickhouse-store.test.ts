@@ -12,7 +12,7 @@ import { str } from '../src/storage/clickhouse/sql.js';
 import { ClickHouseStore } from '../src/storage/clickhouse/store.js';
 import { parseClickHouseUrl, redactedClickHouseUrl } from '../src/storage/clickhouse/url.js';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
-import { batch, storeConformance, T0, trace } from './store-conformance.js';
+import { batch, log, storeConformance, T0, trace } from './store-conformance.js';
 
 describe('parseClickHouseUrl', () => {
   const cases: Array<[string, ReturnType<typeof parseClickHouseUrl> | RegExp]> = [
@@ -113,6 +113,32 @@ describe('ClickHouseStore', { skip: clickhouseSkip() }, () => {
         assert.equal(rows[0]?.v, text);
       }
       await client.close();
+    });
+
+    test('inserted text comes back unchanged (TabSeparated escapes)', async () => {
+      const store = await openStore();
+      const nasty = [
+        'tab\there',
+        'new\nline\r\n',
+        'back\\slash \\N',
+        '\\N',
+        'nul\0byte',
+        'it\'s "quoted"',
+        'Zoë 🚀',
+        '',
+      ];
+      await store.write(
+        batch({
+          logs: nasty.map((body, i) => log({ body, timestamp: T0 + i, attributes: { body, [body]: i } })),
+        }),
+      );
+      const { logs } = await store.queryLogs({ projectId: 1, limit: 100 });
+      assert.deepEqual(logs.map((l) => l.body).reverse(), nasty);
+      assert.deepEqual(
+        logs.map((l) => l.attributes).reverse(),
+        nasty.map((body, i) => ({ body, [body]: i })),
+      );
+      await store.close();
     });
 
     test('close() waits for queued writes; writes after close are refused', async () => {
