@@ -1,8 +1,8 @@
 /**
  * `sieve serve --storage clickhouse` end to end: the real CLI (bin/sieve.js) against a real
  * clickhouse-server (clickhouse-server.ts); the official @sentry/node, changing only its DSN,
- * sends an agent trace with logs and metrics, which are then found through the query API. Also the
- * flag errors that need no server.
+ * sends an agent trace with logs and metrics, which are then found through the query API; kill -9
+ * right after acknowledgements loses nothing. Also the flag errors that need no server.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,7 +10,17 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
-import { bin, eventually, getJson, PUBLIC_KEY, run, type Started, startCli, tempDir } from './helpers.js';
+import {
+  acknowledgedSurviveKill9,
+  bin,
+  eventually,
+  getJson,
+  PUBLIC_KEY,
+  run,
+  type Started,
+  startCli,
+  tempDir,
+} from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -130,5 +140,18 @@ describe('sieve serve --storage clickhouse', { skip: clickhouseSkip() }, () => {
     );
     const sampling = await getJson(server, '/api/v1/sampling?from=0');
     assert.ok(sampling.body.stored.traces >= 1, JSON.stringify(sampling.body));
+  });
+
+  test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
+    await acknowledgedSurviveKill9([
+      '--data-dir',
+      await tempDir(),
+      '--public-key',
+      PUBLIC_KEY,
+      '--storage',
+      'clickhouse',
+      '--clickhouse-url',
+      ch.databaseUrl('sieve_kill'),
+    ]);
   });
 });

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,4 +110,70 @@ export async function startCli(args: string[]): Promise<Started> {
     dsn: /DSN: (\S+)/.exec(output)![1]!,
     output: () => output,
   };
+}
+
+function envelopeFor(traceId: string, spans: number): string {
+  const now = Date.now() / 1000;
+  const items = Array.from({ length: spans }, (_, i) => ({
+    trace_id: traceId,
+    span_id: (i + 1).toString(16).padStart(16, '0'),
+    parent_span_id: i === 0 ? undefined : '0000000000000001',
+    name: `span ${i}`,
+    start_timestamp: now,
+    end_timestamp: now + 0.001,
+    is_segment: i === 0,
+    status: 'ok',
+    attributes: { i: { value: i, type: 'integer' } },
+  }));
+  return `{}\n{"type":"span","item_count":${spans}}\n${JSON.stringify({ version: 2, items })}\n`;
+}
+
+/**
+ * Sends 20-span traces from 4 concurrent senders to `sieve serve <args>` (args must include
+ * `--public-key PUBLIC_KEY`), kills it with SIGKILL after 150 acknowledgements, restarts it with the
+ * same args and checks that every acknowledged trace is there whole.
+ */
+export async function acknowledgedSurviveKill9(args: string[]): Promise<void> {
+  const server = await startCli(args);
+  const acknowledged: string[] = [];
+  let stop = false;
+  const senders = Array.from({ length: 4 }, async (_, worker) => {
+    for (let n = 0; !stop && n < 400; n++) {
+      const traceId = `${worker.toString(16)}${n.toString(16).padStart(7, '0')}`.padEnd(32, 'a');
+      try {
+        const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${PUBLIC_KEY}`, {
+          method: 'POST',
+          body: envelopeFor(traceId, 20),
+        });
+        if (response.status === 200) acknowledged.push(traceId);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  });
+  while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 5));
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGKILL');
+  stop = true;
+  await Promise.all(senders);
+  await exited;
+
+  const restarted = await startCli(args);
+  try {
+    const missing: string[] = [];
+    for (const traceId of acknowledged) {
+      const response = await fetch(`${restarted.url}/api/v1/traces/${traceId}`);
+      const body = (await response.json()) as { spans?: unknown[] };
+      if (response.status !== 200 || body.spans?.length !== 20) missing.push(traceId);
+    }
+    assert.deepEqual(
+      missing,
+      [],
+      `${missing.length} of ${acknowledged.length} acknowledged traces incomplete after kill -9`,
+    );
+  } finally {
+    const restartedExit = once(restarted.child, 'exit');
+    restarted.child.kill('SIGTERM');
+    await restartedExit;
+  }
 }

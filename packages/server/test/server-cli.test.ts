@@ -5,23 +5,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bin, PUBLIC_KEY, startCli, tempDir } from './helpers.js';
-
-function envelopeFor(traceId: string, spans: number): string {
-  const now = Date.now() / 1000;
-  const items = Array.from({ length: spans }, (_, i) => ({
-    trace_id: traceId,
-    span_id: (i + 1).toString(16).padStart(16, '0'),
-    parent_span_id: i === 0 ? undefined : '0000000000000001',
-    name: `span ${i}`,
-    start_timestamp: now,
-    end_timestamp: now + 0.001,
-    is_segment: i === 0,
-    status: 'ok',
-    attributes: { i: { value: i, type: 'integer' } },
-  }));
-  return `{}\n{"type":"span","item_count":${spans}}\n${JSON.stringify({ version: 2, items })}\n`;
-}
+import { acknowledgedSurviveKill9, bin, PUBLIC_KEY, startCli, tempDir } from './helpers.js';
 
 test('sieve --help documents every flag; a bad flag exits 2 with a message', async () => {
   const help = spawn(process.execPath, [bin, '--help']);
@@ -69,47 +53,5 @@ test('prints the DSN with a generated key that survives restarts; SIGTERM closes
 });
 
 test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
-  const dataDir = await tempDir();
-  const server = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
-  const acknowledged: string[] = [];
-  let stop = false;
-  const senders = Array.from({ length: 4 }, async (_, worker) => {
-    for (let n = 0; !stop && n < 400; n++) {
-      const traceId = `${worker.toString(16)}${n.toString(16).padStart(7, '0')}`.padEnd(32, 'a');
-      try {
-        const response = await fetch(`${server.url}/api/1/envelope/?sentry_key=${PUBLIC_KEY}`, {
-          method: 'POST',
-          body: envelopeFor(traceId, 20),
-        });
-        if (response.status === 200) acknowledged.push(traceId);
-      } catch {
-        return; // the server is gone
-      }
-    }
-  });
-  while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 5));
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(senders);
-  await exited;
-
-  const restarted = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
-  try {
-    const missing: string[] = [];
-    for (const traceId of acknowledged) {
-      const response = await fetch(`${restarted.url}/api/v1/traces/${traceId}`);
-      const body = (await response.json()) as { spans?: unknown[] };
-      if (response.status !== 200 || body.spans?.length !== 20) missing.push(traceId);
-    }
-    assert.deepEqual(
-      missing,
-      [],
-      `${missing.length} of ${acknowledged.length} acknowledged traces incomplete after kill -9`,
-    );
-  } finally {
-    const restartedExit = once(restarted.child, 'exit');
-    restarted.child.kill('SIGTERM');
-    await restartedExit;
-  }
+  await acknowledgedSurviveKill9(['--data-dir', await tempDir(), '--public-key', PUBLIC_KEY]);
 });
