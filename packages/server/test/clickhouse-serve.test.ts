@@ -24,6 +24,21 @@ import {
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
+/** `sieve serve` arguments for a ClickHouse database and a fresh data dir (for the DSN key). */
+async function serveArgs(clickhouseUrl: string): Promise<string[]> {
+  const dataDir = await tempDir();
+  return [
+    '--data-dir',
+    dataDir,
+    '--public-key',
+    PUBLIC_KEY,
+    '--storage',
+    'clickhouse',
+    '--clickhouse-url',
+    clickhouseUrl,
+  ];
+}
+
 /** Runs `sieve serve` expecting it to exit; returns its code and stderr. */
 async function failedStart(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
@@ -74,16 +89,10 @@ describe('sieve serve --storage clickhouse', { skip: clickhouseSkip() }, () => {
   let server: Started;
   before(async () => {
     ch = await startClickHouse();
-    server = await startCli([
-      '--data-dir',
-      await tempDir(),
-      '--public-key',
-      PUBLIC_KEY,
-      '--storage',
-      'clickhouse',
-      '--clickhouse-url',
-      `${ch.httpUrl.replace('http://', 'http://default:@')}/sieve_serve`,
-    ]);
+    // Credentials in the URL, as users give them (the default user has an empty password).
+    server = await startCli(
+      await serveArgs(`${ch.httpUrl.replace('http://', 'http://default:@')}/sieve_serve`),
+    );
   });
   after(async () => {
     if (server) {
@@ -143,15 +152,6 @@ describe('sieve serve --storage clickhouse', { skip: clickhouseSkip() }, () => {
   });
 
   test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
-    await acknowledgedSurviveKill9([
-      '--data-dir',
-      await tempDir(),
-      '--public-key',
-      PUBLIC_KEY,
-      '--storage',
-      'clickhouse',
-      '--clickhouse-url',
-      ch.databaseUrl('sieve_kill'),
-    ]);
+    await acknowledgedSurviveKill9(await serveArgs(ch.databaseUrl('sieve_kill')));
   });
 });
