@@ -21,7 +21,7 @@
 //   same schema, one commit per 20,000 rows (the writer's group-commit cap), no HTTP, no parsing, no
 //   dedup, no per-trace summary. It runs first, alone on the machine.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import { parseEnvelope } from '../packages/server/src/ingest/envelope.ts';
 import { otlpTracesToBatch } from '../packages/server/src/ingest/otlp.ts';
 import { sentryEnvelopeToBatch } from '../packages/server/src/ingest/sentry.ts';
 import { applyMigrations } from '../packages/server/src/storage/duckdb/schema.ts';
+import { cpuTicks, httpClient } from './lib/http.mjs';
 import { makeChunk, SPAN_GAP_MS } from './lib/traces.mjs';
 
 const { values: args } = parseArgs({
@@ -222,13 +223,6 @@ async function ceiling() {
 // ------------------------------------------------------------------------------------------------
 // The server and the load generator.
 
-function cpuTicks(pid) {
-  // utime + stime of the whole process (all threads), in clock ticks (100 a second on Linux).
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
 async function startServer(dataDir) {
   const bin = args.src ? join(root, 'bench/lib/sieve-src.mjs') : join(root, 'packages/server/bin/sieve.js');
   if (!args.src && !existsSync(join(root, 'packages/server/dist/cli.js'))) {
@@ -282,18 +276,7 @@ async function startServer(dataDir) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(IN_FLIGHT, CAPACITY) });
 
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const parts = [];
-      res.on('data', (d) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = httpClient(agent);
 
 const ENVELOPE_HEADERS = {
   'content-type': 'application/x-sentry-envelope',

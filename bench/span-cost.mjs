@@ -140,11 +140,14 @@ async function runAll() {
   const results = {};
   for (const id of peerIds) {
     results[id] = {};
-    for (const scenario of scenarios) results[id][scenario] = { samples: [], spansPerSample: Infinity };
+    for (const scenario of scenarios) {
+      if (runs(id, scenario)) results[id][scenario] = { samples: [], spansPerSample: Infinity };
+    }
   }
   for (let pass = 1; pass <= settings.passes; pass++) {
     for (const id of peerIds) {
       for (const scenario of scenarios) {
+        if (!runs(id, scenario)) continue;
         const cell = results[id][scenario];
         const where = `pass ${pass}/${settings.passes}  ${PEERS[id].label.padEnd(24)} ${SCENARIOS[scenario].title.padEnd(25)}`;
         process.stderr.write(`  ${where} `);
@@ -172,7 +175,10 @@ async function runAll() {
   const table = renderTable(results, peerIds, scenarios);
   const bytes = renderBytes(results, peerIds, scenarios);
   const targets = renderTargets(results);
-  console.log(`\n${table}\n${bytes === '' ? '' : `\n${bytes}\n`}\n${targets}\n`);
+  const rescue = renderRescue(results);
+  console.log(
+    `\n${table}\n${bytes === '' ? '' : `\n${bytes}\n`}${rescue === '' ? '' : `\n${rescue}\n`}\n${targets}\n`,
+  );
 
   const machine = machineInfo();
   const versions = peerIds
@@ -193,6 +199,7 @@ async function runAll() {
     table,
     '',
     ...(bytes === '' ? [] : [bytes, '']),
+    ...(rescue === '' ? [] : [rescue, '']),
     targets,
     '',
     '## Spread (min–max of the samples, ns/span)',
@@ -206,7 +213,26 @@ async function runAll() {
   console.log(`Written to bench/results/latest.md (${seconds} s).`);
 }
 
+/** Rows marked `only: <peer>` run for that peer alone. */
+function runs(peerId, scenario) {
+  const only = SCENARIOS[scenario].only;
+  return only === undefined || only === peerId;
+}
+
+/** Trace rescue's cost per dropped child, as ratios against plain head sampling and a sampled child. */
+function renderRescue(results) {
+  const sieve = results.sieve;
+  const on = sieve?.rescued?.medianNs;
+  if (on === undefined) return '';
+  const parts = [`Trace rescue on, per dropped child (buffered, then freed): ${fmt(on)} ns`];
+  if (sieve.unsampled !== undefined)
+    parts.push(`${ratio(on, sieve.unsampled.medianNs)} plain head sampling (rescue off)`);
+  if (sieve.sampled !== undefined) parts.push(`${ratio(on, sieve.sampled.medianNs)} a sampled child`);
+  return `${parts.join(', ')}.`;
+}
+
 function fmt(ns) {
+  if (ns === undefined) return '–';
   return ns >= 100 ? Math.round(ns).toLocaleString('en-US') : ns.toFixed(1);
 }
 
@@ -219,9 +245,9 @@ function renderTable(results, peerIds, scenarios) {
   const withRatios = results.sieve !== undefined;
   if (withRatios) head.push('Sentry/Sieve', 'OTel/Sieve');
   const rows = scenarios.map((scenario) => {
-    const cells = [SCENARIOS[scenario].title, ...peerIds.map((id) => fmt(results[id][scenario].medianNs))];
+    const cells = [SCENARIOS[scenario].title, ...peerIds.map((id) => fmt(results[id][scenario]?.medianNs))];
     if (withRatios) {
-      const sieve = results.sieve[scenario].medianNs;
+      const sieve = results.sieve[scenario]?.medianNs;
       cells.push(
         ratio(results.sentry?.[scenario]?.medianNs, sieve),
         ratio(results.otel?.[scenario]?.medianNs, sieve),
@@ -250,7 +276,11 @@ function renderSpread(results, peerIds, scenarios) {
   const head = ['row', ...peerIds.map((id) => PEERS[id].label)];
   const rows = scenarios.map((scenario) => [
     SCENARIOS[scenario].title,
-    ...peerIds.map((id) => `${fmt(results[id][scenario].minNs)}–${fmt(results[id][scenario].maxNs)}`),
+    ...peerIds.map((id) =>
+      results[id][scenario] === undefined
+        ? '–'
+        : `${fmt(results[id][scenario].minNs)}–${fmt(results[id][scenario].maxNs)}`,
+    ),
   ]);
   return markdownTable(head, rows);
 }

@@ -16,6 +16,9 @@ export const CHILDREN_PER_ROOT = 100;
 export const SCENARIOS = {
   sampled: { title: 'sampled child', children: CHILDREN_PER_ROOT },
   unsampled: { title: 'unsampled child', children: CHILDREN_PER_ROOT },
+  // Sieve only: the same dropped trace with trace rescue on (every span recorded into the rescue buffer,
+  // freed when the root ends), against the row above with rescue off (plain head sampling).
+  rescued: { title: 'unsampled child, rescue on', children: CHILDREN_PER_ROOT, only: 'sieve' },
   sampler: { title: 'sampler call / root', children: 0 },
   delivered: { title: 'sampled child, serialised', children: CHILDREN_PER_ROOT, serialised: true },
 };
@@ -164,7 +167,7 @@ function check(condition, message) {
  */
 async function verify(peer, scenario, { children, serialised }) {
   const probe = peer.probe();
-  if (scenario === 'sampled' || serialised) {
+  if (scenario === 'sampled' || scenario === 'rescued' || serialised) {
     check(probe.root && probe.child, `expected recording spans, got ${JSON.stringify(probe)}`);
   } else if (scenario === 'unsampled') {
     check(!probe.root && !probe.child, `expected non-recording spans, got ${JSON.stringify(probe)}`);
@@ -192,7 +195,7 @@ async function verify(peer, scenario, { children, serialised }) {
   }
   if (scenario === 'sampled') {
     check(delivered === roots * perRoot, `expected ${roots * perRoot} spans delivered, got ${delivered}`);
-  } else if (scenario === 'unsampled') {
+  } else if (scenario === 'unsampled' || scenario === 'rescued') {
     check(delivered === 0, `expected no span delivered, got ${delivered}`);
   } else {
     // 10k roots at rate 0.2: the standard deviation of the kept fraction is 0.4%, so ±3% is safe.

@@ -15,6 +15,8 @@ class BatchBuffer {
   received = 0;
 
   onEnd(span) {
+    // As every exporter does: spans of dropped traces reach processors only while rescue buffers them.
+    if (!span.sampled) return;
     this.received++;
     // Swap rather than truncate: the full batch would be on its way to an exporter.
     if (this.batch.push(span) >= BATCH) this.batch = [];
@@ -35,6 +37,8 @@ export async function setup(scenario) {
     scenario === 'sampler'
       ? { tracesSampler: samplers.aiFirst({ routes: ['/api/chat'], fallback: 0.2 }) }
       : { tracesSampleRate: scenario === 'sampled' ? 1 : 0 };
+  // The unsampled row is plain head sampling; the rescued row the same with rescue at its defaults.
+  if (scenario === 'unsampled') sampling.rescue = false;
   // The http/fetch instrumentation is off in every peer: the bench starts its spans by hand.
   init({ ...sampling, spanProcessors: [buffer], httpServer: false, httpClient: false, fetch: false });
 

@@ -1,6 +1,7 @@
 import { applyBeforeSend } from './api/record-context.js';
 import type { Envelope } from './delivery/envelope.js';
 import { type ResolvedOptions, resolveOptions, type SieveOptions } from './options.js';
+import { TraceRescue } from './rescue/trace-rescue.js';
 import type { DiscardCategory, DiscardReason, SpanSink } from './trace/span.js';
 import type { DscDefaults } from './trace/trace-state.js';
 import type { LogRecord, MetricRecord, SpanProcessor } from './types.js';
@@ -20,6 +21,8 @@ export class Client implements SpanSink {
   metricProcessors: SpanProcessor[] = [];
   /** True when some processor wants the spans of dropped traces (trace rescue). */
   recordsUnsampled = false;
+  /** Trace rescue (on by default when tracing is); never made when tracing is disabled. */
+  readonly rescue: TraceRescue | undefined;
   private eventSink: EventSink | undefined;
   readonly dscDefaults: DscDefaults;
   // reason → category → count; nested plain objects keep a dropped root to two property increments.
@@ -28,6 +31,10 @@ export class Client implements SpanSink {
 
   constructor(options: ResolvedOptions) {
     this.options = options;
+    this.rescue =
+      options.tracingEnabled && options.rescue !== undefined
+        ? new TraceRescue(options.rescue, this)
+        : undefined;
     for (const processor of options.spanProcessors) this.addProcessor(processor);
     this.dscDefaults = {
       publicKey: options.dsn?.publicKey,
@@ -135,6 +142,8 @@ export class Client implements SpanSink {
   async close(timeoutMs = 2000): Promise<boolean> {
     if (this.closed) return true;
     this.closed = true;
+    // Traces still buffered will never learn their fate here: counted as the head drops they are.
+    this.rescue?.releaseAll();
     const flushed = await this.flush(timeoutMs);
     const shut = await this.allWithin(timeoutMs, (p, t) => p.shutdown?.(t));
     return flushed && shut;

@@ -1,3 +1,4 @@
+export * from './ai/index.js';
 export { type CaptureContext, captureException, type ErrorEvent } from './api/errors.js';
 export { logger, ParameterizedString } from './api/logger.js';
 export { type MetricOptions, metrics } from './api/metrics.js';
@@ -13,11 +14,14 @@ export type {
 } from './delivery/transport.js';
 export { type Dsn, envelopeEndpoint, parseDsn } from './dsn.js';
 export * from './exporters/otlp/index.js';
-export type { ResolvedOptions, SieveOptions } from './options.js';
+export type { AiOptions, ResolvedOptions, SieveOptions } from './options.js';
 export * from './otel/index.js';
 export { InMemorySpanProcessor } from './processors/in-memory.js';
 export type { IncomingHeaders } from './propagation/incoming.js';
 export type { TraceHeaders } from './propagation/outgoing.js';
+export type { RescueOptions } from './rescue/options.js';
+export type { RescueStats, TraceRescue } from './rescue/trace-rescue.js';
+export type { RescueReason } from './rescue/triggers.js';
 export {
   type DecisionSource,
   decideRootSampling,

@@ -1,5 +1,7 @@
+import { DEFAULT_PRICES, type ModelPrice, type PriceTable, validatePriceTable } from './ai/prices.js';
 import type { TransportFactory } from './delivery/transport.js';
 import { type Dsn, parseDsn } from './dsn.js';
+import { type RescueOptions, type ResolvedRescue, resolveRescueOptions } from './rescue/options.js';
 import type { RandomSource } from './sampling/sample-rand.js';
 import { describeValue, parseSampleRate } from './sampling/sample-rate.js';
 import type { LogRecord, MetricRecord, SpanProcessor, TracesSampler } from './types.js';
@@ -39,6 +41,8 @@ export interface SieveOptions {
   recordInputs?: boolean;
   /** Record LLM completions on gen_ai spans (default false). */
   recordOutputs?: boolean;
+  /** AI instrumentation: prices for the cost metric, automatic patching of the OpenAI and Anthropic clients. */
+  ai?: AiOptions;
   /** Print warnings about invalid options, sampler results and attributes. */
   debug?: boolean;
   /** Replaces the HTTP transport, as Sentry's `transport` option does: `(options) => ({ send, flush })`. */
@@ -59,6 +63,22 @@ export interface SieveOptions {
   maxPendingEnvelopes?: number;
   /** Source of randomness for sample_rand, for reproducible tests. Default Math.random. */
   random?: RandomSource;
+  /**
+   * Trace rescue (default on, for `gen_ai` and errors, when tracing is enabled): a trace the head dropped
+   * is still kept whole, at weight 1, when an AI span starts or a failure is recorded in it before its
+   * local root ends. `false` turns it off; see docs/rescue.md.
+   */
+  rescue?: RescueOptions | boolean;
+}
+
+export interface AiOptions {
+  /**
+   * Model prices (USD per million tokens) that take precedence over the built-in table (first match wins).
+   * A table with an invalid entry is rejected as a whole, with a warning naming the entry.
+   */
+  prices?: ModelPrice[];
+  /** Patch the `openai` and `@anthropic-ai/sdk` clients the app can resolve (default true). */
+  instrumentClients?: boolean;
 }
 
 /** Options after validation: every field has a safe value. */
@@ -81,6 +101,9 @@ export interface ResolvedOptions {
   sendClientReports: boolean;
   recordInputs: boolean;
   recordOutputs: boolean;
+  /** The user's prices followed by the built-in ones. */
+  prices: PriceTable;
+  instrumentAiClients: boolean;
   debug: boolean;
   random: RandomSource;
   transport: TransportFactory | undefined;
@@ -91,6 +114,7 @@ export interface ResolvedOptions {
   flushOnExit: boolean;
   openTelemetry: boolean;
   maxPendingEnvelopes: number;
+  rescue: ResolvedRescue | undefined;
 }
 
 function fn<T>(value: unknown, name: string, warnings: string[]): T | undefined {
@@ -200,6 +224,25 @@ export function resolveOptions(
     else warnings.push('option random must be a function; using Math.random');
   }
 
+  let prices: PriceTable = DEFAULT_PRICES;
+  let instrumentAiClients = true;
+  if (o.ai !== undefined && o.ai !== null) {
+    if (typeof o.ai !== 'object') {
+      warnings.push(`option ai must be an object, got ${describeValue(o.ai)}; ignored`);
+    } else {
+      const ai = o.ai as Record<string, unknown>;
+      if (ai.prices !== undefined) {
+        const problems = validatePriceTable(ai.prices);
+        if (problems.length > 0)
+          warnings.push(
+            `option ai.prices rejected, using the built-in prices: ${problems.slice(0, 5).join('; ')}`,
+          );
+        else prices = [...(ai.prices as ModelPrice[]), ...DEFAULT_PRICES];
+      }
+      instrumentAiClients = bool(ai.instrumentClients, true, 'ai.instrumentClients', warnings);
+    }
+  }
+
   const options: ResolvedOptions = {
     dsn,
     tracingEnabled: rateSet || tracesSampler !== undefined,
@@ -220,6 +263,8 @@ export function resolveOptions(
     sendClientReports: bool(o.sendClientReports, true, 'sendClientReports', warnings),
     recordInputs: bool(o.recordInputs, false, 'recordInputs', warnings),
     recordOutputs: bool(o.recordOutputs, false, 'recordOutputs', warnings),
+    prices,
+    instrumentAiClients,
     debug: bool(o.debug, false, 'debug', warnings),
     random: random ?? Math.random,
     transport: fn(o.transport, 'transport', warnings),
@@ -233,6 +278,7 @@ export function resolveOptions(
       typeof o.maxPendingEnvelopes === 'number' && o.maxPendingEnvelopes >= 1
         ? Math.floor(o.maxPendingEnvelopes)
         : 1000,
+    rescue: resolveRescueOptions(o.rescue, warnings),
   };
   return { options, warnings };
 }

@@ -1,3 +1,4 @@
+import { instrumentInstalledClients } from './ai/instrument.js';
 import { installProcessHooks } from './api/process-hooks.js';
 import { type Client, createClient, getClient, setClient, warn } from './client.js';
 import { Delivery } from './delivery/delivery.js';
@@ -57,6 +58,7 @@ export function init(options?: SieveOptions): Client {
     if (client.options.captureUncaught || client.options.flushOnExit) installProcessHooks();
     // Libraries instrumented with @opentelemetry/api (the Vercel AI SDK, for one) then make Sieve spans.
     if (client.options.openTelemetry) installOpenTelemetryBridge();
+    if (client.options.instrumentAiClients) void instrumentInstalledClients();
   } catch (error) {
     warn(`could not install instrumentation: ${String(error)}`);
   }

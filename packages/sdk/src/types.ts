@@ -173,7 +173,8 @@ export interface SpanProcessor {
   /**
    * When true, spans of traces the head dropped are recorded too (with `sampled === false`) and handed
    * to every processor, so this one can buffer them and promote the trace later. Costs a recording span
-   * for every dropped span: leave it off unless you need it.
+   * for every dropped span: leave it off unless you need it. (Trace rescue is built in and does not need
+   * this.) When rescue promotes a trace, its spans that already ended are handed over again, sampled.
    */
   readonly recordsUnsampled?: boolean;
   onStart?(span: ReadableSpan): void;

@@ -12,13 +12,18 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** init() with an in-memory processor that the test reads back. Instrumentation is off unless asked for. */
+/**
+ * init() with an in-memory processor that the test reads back. Instrumentation is off unless asked for.
+ * Trace rescue too: these suites test head sampling as Sentry defines it (where a dropped root does not
+ * record); the rescue suites (rescue*.test.ts) turn it on, or leave it at its default.
+ */
 export function setup(options: SieveOptions = {}): InMemorySpanProcessor {
   const memory = new InMemorySpanProcessor();
   init({
     httpServer: false,
     httpClient: false,
     fetch: false,
+    rescue: false,
     dsn: 'http://pubkey@127.0.0.1:9/1',
     // Nothing leaves the process unless a test asks for a transport of its own.
     transport: () => ({ send: async () => ({ statusCode: 200 }), flush: async () => true }),

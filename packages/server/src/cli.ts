@@ -5,6 +5,7 @@ import { ClickHouseStore } from './storage/clickhouse/store.js';
 import { redactedClickHouseUrl } from './storage/clickhouse/url.js';
 import { ThreadedDuckDbStore } from './storage/duckdb/thread.js';
 import type { Store } from './store.js';
+import { storeLeftoverJournal, TailSampler } from './tail-sampling/tail-sampler.js';
 
 const HOUR = 3_600_000;
 
@@ -31,7 +32,11 @@ function createStore(config: ServeConfig): Store {
 export async function startServer(config: ServeConfig): Promise<RunningServer> {
   const store = createStore(config);
   await store.open();
-  const app = await buildApp({ config, store, allowAnonymous: isLoopback(config.host) });
+  let tailSampler: TailSampler | undefined;
+  if (config.tailSampling === undefined) await storeLeftoverJournal(config.dataDir, store);
+  else
+    tailSampler = await TailSampler.start({ settings: config.tailSampling, store, dataDir: config.dataDir });
+  const app = await buildApp({ config, store, allowAnonymous: isLoopback(config.host), tailSampler });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -60,6 +65,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
       stopping ??= (async () => {
         clearInterval(retention);
         await app.close();
+        await tailSampler?.stop();
         await store.close();
       })();
       return stopping;

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseClickHouseUrl } from './storage/clickhouse/url.js';
+import { loadPolicyFile, PolicyFileError, type TailSamplingSettings } from './tail-sampling/policy-file.js';
 
 export interface ServeConfig {
   port: number;
@@ -18,6 +19,8 @@ export interface ServeConfig {
   maxBodyBytes: number;
   /** Largest body after decompression. */
   maxDecompressedBytes: number;
+  /** Tail sampling from a policy file (`--tail-sampling`); off when absent. */
+  tailSampling?: TailSamplingSettings;
 }
 
 /** A bad flag or environment value: the CLI prints the message and exits with code 2. */
@@ -44,6 +47,13 @@ Options (each also read from the environment variable shown):
                           <data-dir>/config.json when absent)
   --retention-days <n>    delete data older than n days; 0 keeps everything (SIEVE_RETENTION_DAYS, default 30)
   --max-body-mb <n>       largest request body in MiB (SIEVE_MAX_BODY_MB, default 20)
+  --tail-sampling <file>  decide which traces to keep after they end, with the policies of a JSON
+                          policy file (SIEVE_TAIL_SAMPLING; see docs/tail-sampling.md). Spans wait
+                          for their trace's decision in memory, bounded by the file's limits, and in
+                          a journal under <data-dir>/tail-sampling/ that is fsynced before a request
+                          is answered, so kill -9 loses no acknowledged span: undecided traces are
+                          held again on restart. Spans of one trace must reach the same server.
+                          A bad policy file stops the start with its file, line and field (exit 2).
   -h, --help              show this help
 
 On start it prints the UI URL and a line "DSN: http://<key>@<host>:<port>/1" to give to any Sentry
@@ -78,6 +88,7 @@ export async function resolveConfig(
         'public-key': { type: 'string' },
         'retention-days': { type: 'string' },
         'max-body-mb': { type: 'string' },
+        'tail-sampling': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -114,6 +125,17 @@ export async function resolveConfig(
   );
   const maxBodyMb = integer(pick('max-body-mb', 'SIEVE_MAX_BODY_MB') ?? '20', '--max-body-mb', 1, 200);
 
+  const policyFile = pick('tail-sampling', 'SIEVE_TAIL_SAMPLING');
+  let tailSampling: TailSamplingSettings | undefined;
+  if (policyFile !== undefined) {
+    try {
+      tailSampling = await loadPolicyFile(resolve(policyFile));
+    } catch (error) {
+      if (error instanceof PolicyFileError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
+
   await mkdir(dataDir, { recursive: true });
   let publicKey = pick('public-key', 'SIEVE_PUBLIC_KEY');
   if (publicKey !== undefined && !KEY.test(publicKey)) {
@@ -130,6 +152,7 @@ export async function resolveConfig(
     retentionDays,
     maxBodyBytes: maxBodyMb * 1024 * 1024,
     maxDecompressedBytes: maxBodyMb * 4 * 1024 * 1024,
+    ...(tailSampling === undefined ? {} : { tailSampling }),
   };
 }
 

@@ -87,6 +87,8 @@ export interface LogQuery extends TimeRange {
   traceId?: string;
   q?: string;
   level?: LogLevel;
+  /** Exact matches on log attributes, key → value as text. */
+  attributes?: Record<string, string>;
   cursor?: string;
   limit: number;
 }
@@ -123,6 +125,18 @@ export interface MetricResult {
 
 export interface SamplingQuery extends TimeRange {
   projectId: number;
+  /** Bucket width of `timeline` in milliseconds; without it the timeline is empty. */
+  intervalMs?: number;
+}
+
+/** One time bucket of the sampling timeline (buckets start at `from`, else at multiples of the interval). */
+export interface SamplingBucket {
+  time: number;
+  /** Traces stored (by trace start) and their extrapolated count. */
+  traces: number;
+  weightedTraces: number;
+  /** Client-report drops in the bucket, by `${reason}:${category}`. */
+  dropped: Record<string, number>;
 }
 
 export interface SamplingStats {
@@ -132,6 +146,8 @@ export interface SamplingStats {
   dropped: Array<{ reason: string; category: string; quantity: number }>;
   /** Stored and extrapolated counts of local roots by segment name (route/op). */
   byRoot: Array<{ name: string; op: string | null; stored: number; weighted: number; effectiveRate: number }>;
+  /** Kept and dropped over time, when the query gave `intervalMs`; empty otherwise. */
+  timeline: SamplingBucket[];
 }
 
 export interface ErrorQuery extends TimeRange {
@@ -144,6 +160,60 @@ export interface ErrorQuery extends TimeRange {
 
 export interface ErrorPage {
   errors: ErrorRow[];
+  nextCursor: string | null;
+}
+
+export interface AgentRunQuery extends TimeRange {
+  projectId: number;
+  /** The root's agent name (`gen_ai.agent.name`). */
+  agent?: string;
+  /** A model used anywhere in the run's trace. */
+  model?: string;
+  /** The root span's status. */
+  status?: SpanStatus;
+  cursor?: string;
+  limit: number;
+}
+
+/**
+ * One agent run: an AI span whose parent is not an AI span (an `invoke_agent` span at the top of
+ * an agent, or an LLM call made outside any agent), with figures over the spans below it. AI span
+ * = one with a normalised operation or model. Time range and cursor apply to the root's start.
+ */
+export interface AgentRunSummary {
+  traceId: string;
+  /** The root span of the run. */
+  spanId: string;
+  name: string;
+  /** The root's normalised AI operation (invoke_agent, chat, …); null when only a model was found. */
+  operation: string | null;
+  agentName: string | null;
+  /** Distinct models of the run's spans, in order of first start. */
+  models: string[];
+  startTime: number;
+  endTime: number;
+  durationMs: number;
+  /** The root span's status. */
+  status: SpanStatus;
+  /** Spans in the run (the root and everything below it). */
+  spanCount: number;
+  errorCount: number;
+  /** AI spans other than agents and tools (chat, text_completion, embeddings, …). */
+  llmCalls: number;
+  /** `execute_tool` spans. */
+  toolCalls: number;
+  /** `invoke_agent` and `handoff` spans below the root: sub-agents and handoffs. */
+  handoffs: number;
+  /** Σ over the run's spans (an outer multi-step call carries none of its own: see ingest). */
+  inputTokens: number;
+  outputTokens: number;
+  /** Σ `gen_ai.cost.total_usd` of the spans below agents (the root's own when none has one); null: none recorded. */
+  costUsd: number | null;
+  serviceName: string | null;
+}
+
+export interface AgentRunPage {
+  runs: AgentRunSummary[];
   nextCursor: string | null;
 }
 
@@ -162,6 +232,8 @@ export interface Store {
   queryMetrics(query: MetricQuery): Promise<MetricResult>;
   samplingStats(query: SamplingQuery): Promise<SamplingStats>;
   listErrors(query: ErrorQuery): Promise<ErrorPage>;
+  /** Agent runs newest first (see AgentRunSummary for what a run is). */
+  listAgentRuns(query: AgentRunQuery): Promise<AgentRunPage>;
   /** Deletes everything older than the given epoch-millisecond time; returns rows deleted. */
   deleteOlderThan(time: number): Promise<number>;
   /** Finishes pending commits and closes the database. */

@@ -5,22 +5,11 @@
  * right after acknowledgements loses nothing. Also the flag errors that need no server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { incompleteTraces, runCli, type Started, sendThenKill9, startCli, stopCli } from './cli-helpers.js';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
-import {
-  acknowledgedSurviveKill9,
-  bin,
-  eventually,
-  getJson,
-  PUBLIC_KEY,
-  run,
-  type Started,
-  startCli,
-  tempDir,
-} from './helpers.js';
+import { eventually, getJson, PUBLIC_KEY, run, tempDir } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -39,17 +28,9 @@ async function serveArgs(clickhouseUrl: string): Promise<string[]> {
   ];
 }
 
-/** Runs `sieve serve` expecting it to exit; returns its code and stderr. */
-async function failedStart(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, SIEVE_STORAGE: '', SIEVE_CLICKHOUSE_URL: '' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stderr };
+/** Runs `sieve serve` expecting it to exit (no storage settings inherited from the environment). */
+function failedStart(args: string[]) {
+  return runCli(['serve', '--port', '0', ...args], { SIEVE_STORAGE: '', SIEVE_CLICKHOUSE_URL: '' });
 }
 
 test('--storage clickhouse without a URL, or with a bad one, exits 2 naming the flag', async () => {
@@ -96,10 +77,8 @@ describe('sieve serve --storage clickhouse', { skip: clickhouseSkip() }, () => {
   });
   after(async () => {
     if (server) {
-      const exited = once(server.child, 'exit');
-      server.child.kill('SIGTERM');
-      const [code] = await exited;
-      assert.equal(code, 0, server.output());
+      await stopCli(server);
+      assert.equal(server.child.exitCode, 0, server.output());
     }
     await ch?.stop();
   });
@@ -152,6 +131,21 @@ describe('sieve serve --storage clickhouse', { skip: clickhouseSkip() }, () => {
   });
 
   test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
-    await acknowledgedSurviveKill9(await serveArgs(ch.databaseUrl('sieve_kill')));
+    const args = await serveArgs(ch.databaseUrl('sieve_kill'));
+    const acknowledged = await sendThenKill9(await startCli(args), PUBLIC_KEY, {
+      minAcknowledged: 150,
+      idSuffix: 'c',
+    });
+    const restarted = await startCli(args);
+    try {
+      const missing = await incompleteTraces(restarted.url, acknowledged);
+      assert.deepEqual(
+        missing,
+        [],
+        `${missing.length} of ${acknowledged.length} acknowledged traces incomplete`,
+      );
+    } finally {
+      await stopCli(restarted);
+    }
   });
 });

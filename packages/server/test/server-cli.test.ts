@@ -1,20 +1,15 @@
 /** The `sieve` command: help, flags, the printed DSN, clean shutdown, and no acknowledged loss on kill -9. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acknowledgedSurviveKill9, bin, PUBLIC_KEY, startCli, tempDir } from './helpers.js';
+import { incompleteTraces, runCli, sendThenKill9, startCli, stopCli } from './cli-helpers.js';
+import { PUBLIC_KEY, tempDir } from './helpers.js';
 
 test('sieve --help documents every flag; a bad flag exits 2 with a message', async () => {
-  const help = spawn(process.execPath, [bin, '--help']);
-  let text = '';
-  help.stdout.on('data', (d) => {
-    text += d;
-  });
-  const [code] = await once(help, 'exit');
-  assert.equal(code, 0);
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
   for (const flag of [
     '--port',
     '--host',
@@ -24,16 +19,11 @@ test('sieve --help documents every flag; a bad flag exits 2 with a message', asy
     '--public-key',
     '--retention-days',
   ]) {
-    assert.ok(text.includes(flag), `help mentions ${flag}`);
+    assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
-  const bad = spawn(process.execPath, [bin, 'serve', '--port', 'eighty']);
-  let err = '';
-  bad.stderr.on('data', (d) => {
-    err += d;
-  });
-  const [badCode] = await once(bad, 'exit');
-  assert.equal(badCode, 2);
-  assert.match(err, /--port must be a whole number/);
+  const bad = await runCli(['serve', '--port', 'eighty']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--port must be a whole number/);
 });
 
 test('prints the DSN with a generated key that survives restarts; SIGTERM closes cleanly', async () => {
@@ -53,5 +43,19 @@ test('prints the DSN with a generated key that survives restarts; SIGTERM closes
 });
 
 test('kill -9 right after acknowledgements loses nothing that was acknowledged', async () => {
-  await acknowledgedSurviveKill9(['--data-dir', await tempDir(), '--public-key', PUBLIC_KEY]);
+  const dataDir = await tempDir();
+  const server = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
+  const acknowledged = await sendThenKill9(server, PUBLIC_KEY, { minAcknowledged: 150, idSuffix: 'a' });
+
+  const restarted = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
+  try {
+    const missing = await incompleteTraces(restarted.url, acknowledged);
+    assert.deepEqual(
+      missing,
+      [],
+      `${missing.length} of ${acknowledged.length} acknowledged traces incomplete after kill -9`,
+    );
+  } finally {
+    await stopCli(restarted);
+  }
 });

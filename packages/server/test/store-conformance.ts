@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ErrorRow, IngestBatch, LogRow, MetricRow, SpanRow } from '../src/model.js';
 import { InvalidCursorError } from '../src/storage/cursor.js';
 import type { WriterStats } from '../src/storage/duckdb/writer.js';
-import type { Store, TraceSummary } from '../src/store.js';
+import type { AgentRunSummary, Store, TraceSummary } from '../src/store.js';
 
 /** A store under test: the Store interface plus the writer counters both backends keep. */
 export interface TestStore extends Store {
@@ -151,6 +151,79 @@ export function trace(opts: {
     );
   }
   return out;
+}
+
+/** A span of `traceId` for the agent-run tests (service 'svc'). */
+function runSpan(traceId: string, o: Partial<SpanRow> & { startTime: number }): SpanRow {
+  return span({ traceId, serviceName: 'svc', endTime: o.startTime + 10, ...o });
+}
+
+/**
+ * An HTTP request whose handler runs agent `agent`: two chat calls, a tool, a handoff to a sub-agent
+ * with its own chat call, and an HTTP client span under a chat call (not AI: part of the run).
+ */
+function agentTrace(
+  start: number,
+  agent: string,
+  model: string,
+  opts: { fail?: boolean; cost?: boolean } = {},
+) {
+  const traceId = hexId(32);
+  const http = runSpan(traceId, {
+    name: 'POST /chat',
+    op: 'http.server',
+    startTime: start,
+    endTime: start + 1000,
+    isSegment: true,
+  });
+  const root = runSpan(traceId, {
+    parentSpanId: http.spanId,
+    name: `invoke_agent ${agent}`,
+    startTime: start + 10,
+    endTime: start + 900,
+    operation: 'invoke_agent',
+    agentName: agent,
+    status: opts.fail ? 'error' : 'ok',
+    attributes: opts.cost ? { 'gen_ai.cost.total_usd': 99 } : {},
+  });
+  const chat = (at: number, parent: string, input: number, output: number, cost?: number) =>
+    runSpan(traceId, {
+      parentSpanId: parent,
+      name: `chat ${model}`,
+      startTime: at,
+      endTime: at + 100,
+      operation: 'chat',
+      model,
+      inputTokens: input,
+      outputTokens: output,
+      attributes: cost === undefined ? {} : { 'gen_ai.cost.total_usd': cost },
+    });
+  const chat1 = chat(start + 20, root.spanId, 100, 10, opts.cost ? 0.25 : undefined);
+  const httpClient = runSpan(traceId, {
+    parentSpanId: chat1.spanId,
+    name: 'POST api.openai.com',
+    op: 'http.client',
+    startTime: start + 25,
+  });
+  const tool = runSpan(traceId, {
+    parentSpanId: root.spanId,
+    name: 'execute_tool lookup',
+    startTime: start + 200,
+    operation: 'execute_tool',
+    toolName: 'lookup',
+    status: opts.fail ? 'error' : 'ok',
+  });
+  const sub = runSpan(traceId, {
+    parentSpanId: root.spanId,
+    name: 'invoke_agent helper',
+    startTime: start + 300,
+    endTime: start + 950,
+    operation: 'invoke_agent',
+    agentName: 'helper',
+  });
+  const chat2 = chat(start + 310, sub.spanId, 50, 5, opts.cost ? 0.5 : undefined);
+  const chat3 = chat(start + 700, root.spanId, 200, 20);
+  return { traceId, root, spans: [http, root, chat1, httpClient, tool, sub, chat2, chat3] };
 }
 
 /** Registers the conformance tests; `open` gives a new empty store each call. */
@@ -793,6 +866,18 @@ export function storeConformance(open: OpenStore): void {
         { name: 'GET /health', op: 'http.server', stored: 4, weighted: 40, effectiveRate: 0.1 },
         { name: 'POST /chat', op: 'http.server', stored: 3, weighted: 3, effectiveRate: 1 },
       ]);
+      assert.deepEqual(stats.timeline, [], 'no interval, no timeline');
+      // Buckets of 10 ms from T0: the chat traces at T0..T0+2, the health traces at T0+10..13.
+      const timed = await store.samplingStats({ projectId: 1, from: T0, to: T0 + 5000, intervalMs: 10 });
+      assert.deepEqual(timed.timeline, [
+        {
+          time: T0,
+          traces: 3,
+          weightedTraces: 3,
+          dropped: { 'sample_rate:span': 36, 'queue_overflow:log_item': 2 },
+        },
+        { time: T0 + 10, traces: 4, weightedTraces: 40, dropped: {} },
+      ]);
       const all = await store.samplingStats({ projectId: 1 });
       assert.equal(all.stored.traces, 8);
       assert.equal(all.dropped[0]!.quantity, 1036);
@@ -842,6 +927,154 @@ export function storeConformance(open: OpenStore): void {
       await store.write(batch({ spans: [span({ traceId: old[0]!.traceId, startTime: cutoff + 50 })] }));
       assert.equal((await store.listTraces({ projectId: 1, limit: 10 })).total, 3);
       await store.close();
+    });
+  });
+
+  describe('agent runs', () => {
+    let store: TestStore;
+    const a = agentTrace(T0, 'support', 'gpt-4o', { cost: true });
+    const b = agentTrace(T0 + 10_000, 'billing', 'claude-sonnet', { fail: true });
+    // An LLM call made outside any agent is a run of its own.
+    const loneTrace = hexId(32);
+    const lone = runSpan(loneTrace, {
+      name: 'chat gpt-4o-mini',
+      startTime: T0 + 20_000,
+      operation: 'chat',
+      model: 'gpt-4o-mini',
+      inputTokens: 7,
+      outputTokens: 3,
+    });
+    const plain = runSpan(hexId(32), { name: 'GET /health', op: 'http.server', startTime: T0 + 30_000 });
+
+    before(async () => {
+      store = await open();
+      await store.write(batch({ spans: [...a.spans, ...b.spans, lone, plain] }));
+    });
+    after(() => store.close());
+
+    test('roots are AI spans without an AI parent, newest first, with their subtree summed', async () => {
+      const page = await store.listAgentRuns({ projectId: 1, limit: 10 });
+      assert.deepEqual(
+        page.runs.map((r) => r.name),
+        ['chat gpt-4o-mini', 'invoke_agent billing', 'invoke_agent support'],
+      );
+      assert.equal(page.nextCursor, null);
+      const support = page.runs[2]!;
+      const expected: AgentRunSummary = {
+        traceId: a.traceId,
+        spanId: a.root.spanId,
+        name: 'invoke_agent support',
+        operation: 'invoke_agent',
+        agentName: 'support',
+        models: ['gpt-4o'],
+        startTime: T0 + 10,
+        // The sub-agent ends after the root: the run lasts until its last span ends.
+        endTime: T0 + 950,
+        durationMs: 940,
+        status: 'ok',
+        spanCount: 7,
+        errorCount: 0,
+        llmCalls: 3,
+        toolCalls: 1,
+        handoffs: 1,
+        inputTokens: 350,
+        outputTokens: 35,
+        // The calls' costs, not the agent span's own total (99), which would count them twice.
+        costUsd: 0.75,
+        serviceName: 'svc',
+      };
+      assert.deepEqual(support, expected);
+      const billing = page.runs[1]!;
+      assert.equal(billing.status, 'error');
+      assert.equal(billing.errorCount, 2);
+      assert.equal(billing.costUsd, null);
+      const loneRun = page.runs[0]!;
+      assert.deepEqual(
+        [loneRun.operation, loneRun.llmCalls, loneRun.toolCalls, loneRun.inputTokens, loneRun.spanCount],
+        ['chat', 1, 0, 7, 1],
+      );
+    });
+
+    test('filters by agent, model, status and time; pages by cursor without repeats', async () => {
+      const names = async (q: Partial<Parameters<TestStore['listAgentRuns']>[0]>) =>
+        (await store.listAgentRuns({ projectId: 1, limit: 10, ...q })).runs.map((r) => r.name);
+      assert.deepEqual(await names({ agent: 'support' }), ['invoke_agent support']);
+      assert.deepEqual(await names({ model: 'claude-sonnet' }), ['invoke_agent billing']);
+      assert.deepEqual(await names({ status: 'error' }), ['invoke_agent billing']);
+      assert.deepEqual(await names({ from: T0 + 5000, to: T0 + 15_000 }), ['invoke_agent billing']);
+      assert.deepEqual(await names({ agent: 'nobody' }), []);
+      assert.deepEqual(await names({ projectId: 2 }), []);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listAgentRuns({ projectId: 1, limit: 1, cursor });
+        assert.ok(page.runs.length <= 1);
+        seen.push(...page.runs.map((r) => r.name));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(seen, ['chat gpt-4o-mini', 'invoke_agent billing', 'invoke_agent support']);
+    });
+
+    test('a root whose trace has a parent cycle is still summed once per span', async () => {
+      const traceId = hexId(32);
+      const x = runSpan(traceId, {
+        name: 'invoke_agent loop',
+        startTime: T0 + 40_000,
+        operation: 'invoke_agent',
+      });
+      const y = runSpan(traceId, {
+        name: 'tool',
+        startTime: T0 + 40_001,
+        operation: 'execute_tool',
+        parentSpanId: x.spanId,
+      });
+      const z = runSpan(traceId, { name: 'plain', startTime: T0 + 40_002, parentSpanId: y.spanId });
+      // x's own parent is z (bad input): x still counts as a root because z is not an AI span.
+      x.parentSpanId = z.spanId;
+      await store.write(batch({ spans: [x, y, z] }));
+      const run = (await store.listAgentRuns({ projectId: 1, limit: 1 })).runs[0]!;
+      assert.equal(run.name, 'invoke_agent loop');
+      assert.equal(run.spanCount, 3);
+      assert.equal(run.toolCalls, 1);
+    });
+  });
+
+  describe('queryLogs attribute filter', () => {
+    test('matches exact attribute values, with other filters', async () => {
+      const store = await open();
+      try {
+        const log = (body: string, attributes: LogRow['attributes']): LogRow => ({
+          projectId: 1,
+          timestamp: T0 + ++idCounter,
+          traceId: null,
+          spanId: null,
+          level: 'info',
+          severityNumber: 9,
+          body,
+          serviceName: null,
+          environment: null,
+          release: null,
+          attributes,
+        });
+        await store.write(
+          batch({
+            logs: [
+              log('a', { model: 'gpt-4o', n: 3 }),
+              log('b', { model: 'gpt-4o-mini' }),
+              log('c', { 'odd "key"': 'x"y' }),
+            ],
+          }),
+        );
+        const bodies = async (attributes: Record<string, string>) =>
+          (await store.queryLogs({ projectId: 1, limit: 10, attributes })).logs.map((l) => l.body);
+        assert.deepEqual(await bodies({ model: 'gpt-4o' }), ['a']);
+        assert.deepEqual(await bodies({ n: '3' }), ['a']);
+        assert.deepEqual(await bodies({ 'odd "key"': 'x"y' }), ['c']);
+        assert.deepEqual(await bodies({ model: 'gpt' }), []);
+      } finally {
+        await store.close();
+      }
     });
   });
 }

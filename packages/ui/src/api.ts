@@ -107,3 +107,47 @@ export function useApi<T>(path: string | null): FetchState<T> {
 
   return { data, error, loading, retryAt, reload };
 }
+
+export interface PagedState<P> {
+  first: FetchState<P>;
+  /** The first page and every page loaded after it. */
+  pages: P[];
+  nextCursor: string | null;
+  loadMore: () => void;
+  loadingMore: boolean;
+  moreError: string | undefined;
+}
+
+/**
+ * A cursor-paged list: the first page through useApi (errors shown and retried), later pages on demand.
+ * Changing `path` starts over.
+ */
+export function usePagedApi<P extends { nextCursor: string | null }>(path: string | null): PagedState<P> {
+  const first = useApi<P>(path);
+  const [more, setMore] = useState<P[]>([]);
+  const [moreError, setMoreError] = useState<string | undefined>(undefined);
+  const [loadingMore, setLoadingMore] = useState(false);
+  useEffect(() => {
+    setMore([]);
+    setMoreError(undefined);
+  }, [path]);
+  const pages = first.data ? [first.data, ...more] : [];
+  const nextCursor = pages.length > 0 ? pages[pages.length - 1]!.nextCursor : null;
+  const loadMore = () => {
+    if (!nextCursor || path === null) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    const separator = path.includes('?') ? '&' : '?';
+    getJson<P>(`${path}${separator}cursor=${encodeURIComponent(nextCursor)}`).then(
+      (page) => {
+        setMore((m) => [...m, page]);
+        setLoadingMore(false);
+      },
+      (error: unknown) => {
+        setMoreError(error instanceof ApiError ? error.message : String(error));
+        setLoadingMore(false);
+      },
+    );
+  };
+  return { first, pages, nextCursor, loadMore, loadingMore, moreError };
+}

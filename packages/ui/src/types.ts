@@ -95,10 +95,45 @@ export interface SamplingStats {
   stored: { traces: number; spans: number; weightedTraces: number; weightedSpans: number };
   dropped: Array<{ reason: string; category: string; quantity: number }>;
   byRoot: Array<{ name: string; op: string | null; stored: number; weighted: number; effectiveRate: number }>;
+  timeline: Array<{ time: number; traces: number; weightedTraces: number; dropped: Record<string, number> }>;
 }
 
 export interface ServerInfo {
   dsn: string;
   otlpEndpoint: string;
   publicKey: string;
+}
+
+export interface AgentRunSummary {
+  traceId: string;
+  spanId: string;
+  name: string;
+  operation: string | null;
+  agentName: string | null;
+  models: string[];
+  startTime: number;
+  endTime: number;
+  durationMs: number;
+  status: SpanStatus;
+  spanCount: number;
+  errorCount: number;
+  llmCalls: number;
+  toolCalls: number;
+  handoffs: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  serviceName: string | null;
+}
+
+export interface AgentRunPage {
+  runs: AgentRunSummary[];
+  nextCursor: string | null;
+}
+
+export interface MetricResult {
+  name: string;
+  type: string | null;
+  unit: string | null;
+  series: Array<{ group: string | null; points: Array<{ time: number } & Record<string, number>> }>;
 }

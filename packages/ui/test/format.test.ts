@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import {
   formatAgo,
   formatCompact,
+  formatCost,
+  formatCount,
   formatDuration,
   formatNumber,
   formatPercent,
@@ -96,5 +98,35 @@ describe('formatTime, formatAgo, formatValue', () => {
     assert.equal(formatValue(3), '3');
     assert.equal(formatValue(false), 'false');
     assert.equal(formatValue(['x', 1]), '["x",1]');
+  });
+});
+
+describe('formatCost', () => {
+  it('shows dollars with precision that fits the amount', () => {
+    const cases: Array<[number | null | undefined, string]> = [
+      [null, '–'],
+      [undefined, '–'],
+      [Number.NaN, '–'],
+      [0, '$0'],
+      [0.00001, '<$0.0001'],
+      [0.0042, '$0.0042'],
+      [0.005, '$0.005'],
+      [0.123, '$0.12'],
+      [0.015, '$0.015'],
+      [0.5, '$0.50'],
+      [0.00125, '$0.0013'],
+      [3.456, '$3.46'],
+      [1234.5, '$1,235'],
+      [-0.5, '-$0.50'],
+    ];
+    for (const [input, expected] of cases) assert.equal(formatCost(input), expected, String(input));
+  });
+});
+
+describe('formatCount', () => {
+  it('pluralises the noun unless the count is one', () => {
+    assert.equal(formatCount(0, 'tool call'), '0 tool calls');
+    assert.equal(formatCount(1, 'tool call'), '1 tool call');
+    assert.equal(formatCount(1200, 'span'), '1,200 spans');
   });
 });

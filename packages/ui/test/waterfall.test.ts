@@ -92,4 +92,13 @@ describe('layoutWaterfall', () => {
     assert.equal(layout.rows.length, 10_000);
     assert.ok(performance.now() - started < 500);
   });
+
+  it('lays out a chain of 50,000 nested spans without overflowing the stack', () => {
+    const spans: LayoutSpan[] = [];
+    for (let i = 0; i < 50_000; i++) spans.push(span(`s${i}`, i === 0 ? null : `s${i - 1}`, i, 100_000));
+    const rows = layoutWaterfall(spans).rows;
+    assert.equal(rows.length, 50_000);
+    assert.equal(rows[49_999]!.depth, 49_999);
+    assert.equal(rows[49_999]!.span.spanId, 's49999');
+  });
 });

@@ -94,6 +94,8 @@ export function captureException(error: unknown, context?: CaptureContext): stri
     const client = getClient();
     if (client === undefined) return '';
     const span = currentSpan();
+    // First, so that the event's trace context already says sampled when this error rescues the trace.
+    if (span !== undefined && !span.isRemote) client.rescue?.onCapturedError(span.trace);
     return client.captureEvent(
       buildErrorEvent(client, error, context, { type: 'generic', handled: true }),
       span?.trace.dsc(),

@@ -46,6 +46,11 @@ export function installOpenTelemetryBridge(): boolean {
   return true;
 }
 
+/** True while Sieve is @opentelemetry/api's global tracer provider. */
+export function isOpenTelemetryBridgeInstalled(): boolean {
+  return installed;
+}
+
 /** Unregisters what installOpenTelemetryBridge registered (for tests and shutdown). */
 export function uninstallOpenTelemetryBridge(): void {
   if (!installed) return;

@@ -7,6 +7,7 @@ import {
   type TracerOptions,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { meterVercelSpan } from '../ai/vercel.js';
 import { getClient } from '../client.js';
 import { currentSpan, runInStore, runWithSpanArgs } from '../trace/context.js';
 import { generateSpanId } from '../trace/ids.js';
@@ -50,7 +51,9 @@ export function startSpanFromOtel(
     attributes = { ...attributes, 'otel.kind': SpanKind[kind] };
   }
   // `opts.links` are not kept: Sieve's span format has no links yet (see RecordingSpan.addLink).
-  return createSpan({ name, attributes, startTime: opts.startTime, parentSpan });
+  const span = createSpan({ name, attributes, startTime: opts.startTime, parentSpan });
+  // The AI SDK's provider calls are measured (tokens, latency, cost) whether or not the trace is sampled.
+  return meterVercelSpan(span, name, attributes, opts.startTime);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isGenAiStart } from '../rescue/triggers.js';
 import type { SamplingContext, TracesSampler } from '../types.js';
 
 export interface AiFirstOptions {
@@ -10,14 +11,7 @@ export interface AiFirstOptions {
 }
 
 function isAiRoot(context: SamplingContext): boolean {
-  const attributes = context.attributes;
-  if (attributes !== undefined && attributes !== null) {
-    if (attributes['gen_ai.operation.name'] !== undefined) return true;
-    // The Vercel AI SDK's roots (`ai.generateText`, `ai.streamText`, …) carry only `ai.*` attributes at start.
-    if (attributes['ai.operationId'] !== undefined) return true;
-  }
-  const op = context.op;
-  return typeof op === 'string' && op.startsWith('gen_ai.');
+  return isGenAiStart(context.op, context.attributes);
 }
 
 function matches(candidate: unknown, route: string | RegExp): boolean {

@@ -1,3 +1,4 @@
+import type { TraceRescue } from '../rescue/trace-rescue.js';
 import type {
   Attributes,
   AttributeValue,
@@ -27,6 +28,8 @@ export type DiscardCategory = 'transaction' | 'span' | 'log_item' | 'trace_metri
 export interface SpanSink {
   readonly processors: readonly SpanProcessor[];
   readonly startProcessors: readonly SpanProcessor[];
+  /** Trace rescue, when on: sees every recording span's start and end before the processors. */
+  readonly rescue: TraceRescue | undefined;
   recordDroppedEvent(reason: DiscardReason, category: DiscardCategory, quantity: number): void;
   debugWarn(message: string): void;
 }
@@ -241,13 +244,22 @@ export class RecordingSpan implements Span, ReadableSpan {
   end(endTime?: TimeInput): void {
     if (this.endTime !== undefined) return;
     this.endTime = endTime === undefined ? nowMs() : (toEpochMs(endTime) ?? nowMs());
-    const processors = this.sink.processors;
-    for (let i = 0; i < processors.length; i++) {
-      try {
-        processors[i]!.onEnd(this);
-      } catch (error) {
-        this.sink.debugWarn(`span processor threw in onEnd: ${String(error)}`);
-      }
+    // Rescue first: a failure recorded on this span may promote the trace, and then the processors
+    // below already see it sampled.
+    const rescue = this.sink.rescue;
+    if (rescue !== undefined) rescue.onEnd(this);
+    handToProcessors(this);
+  }
+}
+
+/** Hands an ended span to every processor (also used by rescue for the spans it buffered). */
+export function handToProcessors(span: RecordingSpan): void {
+  const processors = span.sink.processors;
+  for (let i = 0; i < processors.length; i++) {
+    try {
+      processors[i]!.onEnd(span);
+    } catch (error) {
+      span.sink.debugWarn(`span processor threw in onEnd: ${String(error)}`);
     }
   }
 }

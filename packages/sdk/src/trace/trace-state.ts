@@ -1,4 +1,5 @@
 import type { TracestateMember } from '../propagation/tracestate.js';
+import type { RescueEntry } from '../rescue/trace-rescue.js';
 import { formatSampleRand, newSampleRand, type RandomSource } from '../sampling/sample-rand.js';
 import { generateTraceId } from './ids.js';
 
@@ -31,6 +32,8 @@ export class TraceState {
   segment: SegmentInfo | undefined;
   /** Spans started under a dropped root, for client reports. */
   droppedSpans = 0;
+  /** The rescue buffer of this local root, when the head dropped it and rescue is on. */
+  rescue: RescueEntry | undefined = undefined;
   private dscCache: Record<string, string> | undefined;
 
   constructor(
@@ -101,7 +104,10 @@ export class TraceState {
     return dsc;
   }
 
-  /** Changes the decision to sampled at `rate` (trace rescue). Outgoing requests from now on carry it. */
+  /**
+   * Changes the decision to sampled at `rate` (trace rescue; also raises a sampled trace's rate to 1 when
+   * it turns out to hold AI work). Outgoing requests from now on carry it.
+   */
   promote(rate = 1): void {
     this.sampled = true;
     this.sampleRate = rate;

@@ -72,6 +72,8 @@ function createSpanUnsafe(options: StartSpanOptions, extras: RootExtras | undefi
       parent.sink,
       parent.segment,
     );
+    const rescue = parent.sink.rescue;
+    if (rescue !== undefined) rescue.onStart(span);
     notifyStart(span);
     return span;
   }
@@ -165,7 +167,11 @@ function createRoot(
   const nameIsUrl = extras?.nameIsUrl === true;
 
   const start = options.startTime === undefined ? nowMs() : (toEpochMs(options.startTime) ?? nowMs());
-  if (decision.sampled || client.recordsUnsampled) {
+  // Rescue buffers every root the head dropped, except a forced `sampled: false`: the seed promises that
+  // a decision passed at start is never overwritten.
+  const rescue = client.rescue;
+  const rescuing = !decision.sampled && rescue !== undefined && forced !== false;
+  if (decision.sampled || rescuing || client.recordsUnsampled) {
     if (decision.sampled && decision.sampleRate !== undefined)
       attributes['sentry.sample_rate'] = decision.sampleRate;
     const span = new RecordingSpan(
@@ -181,6 +187,11 @@ function createRoot(
     );
     span.nameIsUrl = nameIsUrl;
     trace.segment = span;
+    if (rescue !== undefined) {
+      if (rescuing) rescue.admit(trace, span);
+      // A gen_ai root (an agent run started by a cron or a queue) promotes itself right away.
+      rescue.onStart(span);
+    }
     notifyStart(span);
     return span;
   }

@@ -2,7 +2,9 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServeConfig } from '../config.js';
 import { IngestError } from '../ingest/errors.js';
+import type { IngestBatch } from '../model.js';
 import { InvalidCursorError, type Store } from '../store.js';
+import type { TailSampler } from '../tail-sampling/tail-sampler.js';
 import { DEFAULT_UI_DIR, homePage, readUiFile } from './home.js';
 import { IngestQueue, Overloaded } from './ingest-queue.js';
 import { BadParameter } from './params.js';
@@ -18,6 +20,8 @@ export interface AppOptions {
   maxPendingRows?: number;
   /** The built web UI served at `/` (default: packages/ui/dist); without it `/` shows a short home page. */
   uiDir?: string;
+  /** Tail sampling (`--tail-sampling`): spans wait for their trace's decision before the store. */
+  tailSampler?: TailSampler;
 }
 
 function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -37,6 +41,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: false,
   });
   const queue = new IngestQueue(store, options.maxPendingRows);
+  const { tailSampler } = options;
+  const writeToQueue = (batch: IngestBatch) => queue.write(batch);
+  const write =
+    tailSampler === undefined ? writeToQueue : (batch: IngestBatch) => tailSampler.write(batch, writeToQueue);
   const auth = { publicKey: config.publicKey, allowAnonymous: options.allowAnonymous };
   const limits = { maxDecompressedBytes: config.maxDecompressedBytes };
 
@@ -98,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       limits,
       legacyStore: request.url.includes('/store'),
     });
-    await queue.write(result.batch);
+    await write(result.batch);
     return reply.code(200).send({ id: result.eventId });
   };
   app.post('/api/:projectId/envelope/', envelopeHandler);
@@ -111,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.post(`/v1/${signal}`, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await ingestOtlp(signal, body, { headers: request.headers, auth, limits });
-      await queue.write(result.batch);
+      await write(result.batch);
       return reply.code(200).type(result.contentType).send(result.response);
     });
   }
@@ -127,7 +135,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       publicKey: config.publicKey,
     };
   });
-  app.get('/healthz', async () => ({ ok: true, pending: queue.pending }));
+  app.get('/healthz', async () => ({
+    ok: true,
+    pending: queue.pending,
+    ...(tailSampler === undefined ? {} : { tailSampling: tailSampler.stats }),
+  }));
 
   // The web UI: static files built by packages/ui (hash routing, so only `/` and its assets exist).
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { addAiCosts } from '../ingest/ai-cost.js';
 import { extractPublicKey } from '../ingest/auth.js';
 import { decodeBody } from '../ingest/decode-body.js';
 import { type Envelope, parseEnvelope, storeBodyToEnvelope } from '../ingest/envelope.js';
@@ -43,6 +44,7 @@ export async function ingestEnvelope(
   });
   const projectId = authorize(request.auth, request.projectParam, publicKey, false);
   const { batch } = sentryEnvelopeToBatch(envelope, projectId, { now: Date.now() });
+  addAiCosts(batch.spans);
   const eventId = typeof envelope.header.event_id === 'string' ? envelope.header.event_id : null;
   return { batch, eventId };
 }
@@ -82,6 +84,7 @@ export async function ingestOtlp(
     }
   }
   const result = TO_BATCH[signal](decoded, projectId);
+  addAiCosts(result.batch.spans);
   const rejected = rejectedCount(result);
   const response = protobuf
     ? Buffer.from(encodeOtlpProtobufResponse(signal, rejected, result.errorMessage))

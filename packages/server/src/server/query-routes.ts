@@ -71,6 +71,7 @@ export function registerQueryRoutes(app: FastifyInstance, store: Store): void {
       traceId: traceId(str(query, 'traceId'), 'traceId'),
       q: str(query, 'q'),
       level: oneOf(query, 'level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
+      attributes: attributeFilters(query),
       cursor: str(query, 'cursor'),
       limit: limit(query),
     });
@@ -104,9 +105,33 @@ export function registerQueryRoutes(app: FastifyInstance, store: Store): void {
     });
   });
 
-  app.get('/api/v1/sampling', async (request) =>
-    store.samplingStats({ projectId: DEFAULT_PROJECT_ID, ...range(q(request)) }),
-  );
+  app.get('/api/v1/sampling', async (request) => {
+    const query = q(request);
+    const span = range(query);
+    const intervalMs = interval(query, 'interval');
+    if (intervalMs !== undefined) {
+      if (intervalMs <= 0) throw new BadParameter('interval', 'must be positive');
+      const now = Date.now();
+      if (((span.to ?? now) - (span.from ?? now - DAY)) / intervalMs > 10_000)
+        throw new BadParameter('interval', 'gives more than 10 000 buckets for the range');
+      if (span.from === undefined)
+        throw new BadParameter('interval', 'needs "from" (the first bucket starts there)');
+    }
+    return store.samplingStats({ projectId: DEFAULT_PROJECT_ID, ...span, intervalMs });
+  });
+
+  app.get('/api/v1/agent-runs', async (request) => {
+    const query = q(request);
+    return store.listAgentRuns({
+      projectId: DEFAULT_PROJECT_ID,
+      ...range(query),
+      agent: str(query, 'agent'),
+      model: str(query, 'model'),
+      status: oneOf(query, 'status', ['ok', 'error', 'unset'] as const),
+      cursor: str(query, 'cursor'),
+      limit: limit(query),
+    });
+  });
 
   app.get('/api/v1/errors', async (request) => {
     const query = q(request);

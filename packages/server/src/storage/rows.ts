@@ -3,6 +3,7 @@ import type {
   MetricAggregate,
   MetricResult,
   MetricSeries,
+  SamplingBucket,
   SamplingStats,
   StoredSpan,
   TraceSummary,
@@ -192,8 +193,10 @@ export function samplingStatsOf(
   stored: ResultRow | undefined,
   dropped: readonly ResultRow[],
   roots: readonly ResultRow[],
+  timeline: SamplingBucket[],
 ): SamplingStats {
   return {
+    timeline,
     stored: {
       traces: num(stored?.traces),
       spans: num(stored?.spans),
@@ -217,6 +220,35 @@ export function samplingStatsOf(
       };
     }),
   };
+}
+
+/**
+ * The sampling timeline from `kept` (bucket, traces, weighted) and `dropped` (bucket, reason as
+ * `reason:category`, quantity) rows, one bucket per time that has either, oldest first.
+ */
+export function samplingTimelineOf(
+  kept: readonly ResultRow[],
+  dropped: readonly ResultRow[],
+): SamplingBucket[] {
+  if (kept.length > MAX_METRIC_POINTS || dropped.length > MAX_METRIC_POINTS) {
+    throw new Error(`more than ${MAX_METRIC_POINTS} buckets: use a larger interval or a shorter range`);
+  }
+  const buckets = new Map<number, SamplingBucket>();
+  const at = (time: number): SamplingBucket => {
+    let b = buckets.get(time);
+    if (!b) {
+      b = { time, traces: 0, weightedTraces: 0, dropped: {} };
+      buckets.set(time, b);
+    }
+    return b;
+  };
+  for (const r of kept) {
+    const b = at(num(r.bucket));
+    b.traces = num(r.traces);
+    b.weightedTraces = num(r.weighted);
+  }
+  for (const r of dropped) at(num(r.bucket)).dropped[String(r.reason)] = num(r.quantity);
+  return [...buckets.values()].sort((a, b) => a.time - b.time);
 }
 
 /** Metric points returned at most; more means intervalMs is too small for the range. */

@@ -55,6 +55,28 @@ export function formatDuration(ms: number): string {
   return `${hours}h ${pad(minutes % 60)}m`;
 }
 
+/** US dollars: "$0", "<$0.0001", "$0.0042", "$0.015", "$0.12", "$3.45", "$1,234"; "–" when unknown (null). */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '–';
+  if (usd === 0) return '$0';
+  const sign = usd < 0 ? '-' : '';
+  const a = Math.abs(usd);
+  if (a < 0.0001) return `${sign}<$0.0001`;
+  if (a < 1) {
+    // Two significant digits, at least cents: 0.0042 → "0.0042", 0.015 → "0.015", 0.5 → "0.50".
+    const text = String(Number(a.toPrecision(2)));
+    const decimals = text.split('.')[1]?.length ?? 0;
+    return `${sign}$${decimals < 2 ? a.toFixed(2) : text}`;
+  }
+  if (a < 1000) return `${sign}$${a.toFixed(2)}`;
+  return `${sign}$${grouped.format(Math.round(a))}`;
+}
+
+/** A count with its noun, plural when not one: (1, 'tool call') → "1 tool call", (2, …) → "2 tool calls". */
+export function formatCount(n: number, noun: string): string {
+  return `${formatNumber(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** A ratio as a percentage: 1 → "100%", 0.1 → "10%", 0.0123 → "1.23%", 0.00001 → "<0.01%". */
 export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';

@@ -60,26 +60,33 @@ export function layoutWaterfall<S extends LayoutSpan>(spans: readonly S[]): Wate
   const rows: Array<WaterfallRow<S>> = [];
   const seen = new Set<string>();
 
-  const visit = (span: S, depth: number, orphan: boolean) => {
-    // Iterative over siblings, recursive over depth; `seen` guards against cycles and duplicate ids.
-    if (seen.has(span.spanId)) return;
-    seen.add(span.spanId);
-    const kids = (children.get(span.spanId) ?? []).slice().sort(byStart);
-    const offsetPct = clamp(pct(span.startTime));
-    const end = Math.max(span.endTime, span.startTime);
-    rows.push({
-      span,
-      depth,
-      offsetPct,
-      widthPct: clamp(Math.min(100 - offsetPct, pct(end) - pct(span.startTime))),
-      childCount: kids.length,
-      orphan,
-    });
-    for (const kid of kids) visit(kid, depth + 1, false);
+  // Depth-first with an explicit stack, not recursion: a chain of tens of thousands of nested spans
+  // (a recursive job, or bad input) must not overflow the call stack. `seen` guards against cycles
+  // and duplicate ids.
+  const visit = (start: S, orphan: boolean) => {
+    const stack: Array<[S, number, boolean]> = [[start, 0, orphan]];
+    while (stack.length > 0) {
+      const [span, depth, isOrphan] = stack.pop()!;
+      if (seen.has(span.spanId)) continue;
+      seen.add(span.spanId);
+      const kids = (children.get(span.spanId) ?? []).slice().sort(byStart);
+      const offsetPct = clamp(pct(span.startTime));
+      const end = Math.max(span.endTime, span.startTime);
+      rows.push({
+        span,
+        depth,
+        offsetPct,
+        widthPct: clamp(Math.min(100 - offsetPct, pct(end) - pct(span.startTime))),
+        childCount: kids.length,
+        orphan: isOrphan,
+      });
+      // Pushed in reverse so the earliest child is visited first.
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, depth + 1, false]);
+    }
   };
-  for (const root of roots.slice().sort(byStart)) visit(root, 0, root.parentSpanId !== null);
+  for (const root of roots.slice().sort(byStart)) visit(root, root.parentSpanId !== null);
   // Spans only reachable through a cycle: show them as roots rather than lose them.
-  for (const span of spans.slice().sort(byStart)) if (!seen.has(span.spanId)) visit(span, 0, true);
+  for (const span of spans.slice().sort(byStart)) if (!seen.has(span.spanId)) visit(span, true);
   return { rows, startTime, endTime, durationMs };
 }
 

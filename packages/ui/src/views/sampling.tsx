@@ -1,7 +1,17 @@
+import { useMemo } from 'preact/hooks';
 import { useApi } from '../api';
 import { ErrorBanner, Loading, Section } from '../components';
-import { formatNumber, formatPercent } from '../lib/format';
+import { chooseInterval, samplingChartData } from '../lib/chart';
+import { formatCompact, formatNumber, formatPercent } from '../lib/format';
+import { formatRoute, queryString, RANGES, timeWindow, type ViewParams } from '../lib/route';
+import { useResolvedTheme } from '../theme';
 import type { SamplingStats } from '../types';
+import { Chart } from './chart';
+import { FilterForm } from './filter-form';
+
+const DEFAULT_RANGE = '24h';
+/** The root attribute trace rescue sets on traces it kept after a head-sampling drop. */
+const RESCUED_ATTRIBUTE = 'sieve.rescued';
 
 function Stat(props: { label: string; value: string; hint?: string }) {
   return (
@@ -13,9 +23,19 @@ function Stat(props: { label: string; value: string; hint?: string }) {
   );
 }
 
-export function SamplingView() {
-  const stats = useApi<SamplingStats>('/api/v1/sampling');
+export function SamplingView(props: { params: ViewParams }) {
+  const { params } = props;
+  const theme = useResolvedTheme();
+  const { path, window } = useMemo(() => {
+    const now = Date.now();
+    const { from = now - RANGES[DEFAULT_RANGE]!, to = now } = timeWindow(params, now, DEFAULT_RANGE);
+    const query = `/api/v1/sampling?${queryString({ from, to, interval: chooseInterval(to - from, 60) })}`;
+    return { path: query, window: { from, to } };
+  }, [params]);
+  const stats = useApi<SamplingStats>(path);
   const s = stats.data;
+  const chart = useMemo(() => (s ? samplingChartData(s.timeline) : undefined), [s]);
+  const rescuedHref = formatRoute({ view: 'traces', filters: { attr: `${RESCUED_ATTRIBUTE}=true` } });
   const keptShare = s && s.stored.weightedTraces > 0 ? s.stored.traces / s.stored.weightedTraces : undefined;
   const droppedTotal = s ? s.dropped.reduce((sum, d) => sum + d.quantity, 0) : 0;
   return (
@@ -24,6 +44,13 @@ export function SamplingView() {
         <h1>Sampling</h1>
         <span class="muted">what was kept, what it stands for, and what SDKs dropped</span>
       </div>
+      <FilterForm
+        view="sampling"
+        params={params}
+        fields={[]}
+        label="Sampling time range"
+        allTime={`last ${DEFAULT_RANGE}`}
+      />
       {stats.error && <ErrorBanner error={stats.error} retryAt={stats.retryAt} onRetry={stats.reload} />}
       {stats.loading && !s && !stats.error && <Loading what="sampling figures" />}
       {s && (
@@ -39,6 +66,21 @@ export function SamplingView() {
             <Stat label="spans estimated (weighted)" value={formatNumber(s.stored.weightedSpans)} />
             <Stat label="dropped by SDKs (client reports)" value={formatNumber(droppedTotal)} />
           </div>
+          <Section title="Kept and dropped over time" id="timeline-title">
+            {chart && chart.times.length > 0 ? (
+              <Chart data={chart} format={formatCompact} window={window} theme={theme} height={240} />
+            ) : (
+              <p class="muted">Nothing kept or dropped in this time range.</p>
+            )}
+            <p class="muted small">
+              Kept: traces stored. Estimated true volume: kept traces weighted by 1 / their sample rate.
+              Dropped: what SDKs reported discarding (client reports), by reason and category.{' '}
+              <a href={rescuedHref} data-testid="rescued-link">
+                Traces kept by rescue
+              </a>{' '}
+              (root attribute <code>{RESCUED_ATTRIBUTE}</code>).
+            </p>
+          </Section>
           <Section title="By root (route or operation)" id="roots-title">
             {s.byRoot.length === 0 ? (
               <p class="muted">No traces stored yet.</p>

@@ -1,9 +1,17 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApi } from '../api';
 import { ErrorBanner, Loading, Section } from '../components';
-import { formatDuration, formatNumber, formatTime, formatTokens, formatValue } from '../lib/format';
+import {
+  formatCost,
+  formatDuration,
+  formatNumber,
+  formatTime,
+  formatTokens,
+  formatValue,
+} from '../lib/format';
 import { formatRoute } from '../lib/route';
-import { layoutWaterfall, type WaterfallRow } from '../lib/waterfall';
+import { layoutWaterfall, type WaterfallLayout, type WaterfallRow } from '../lib/waterfall';
+import { scrollToRow, visibleWindow } from '../lib/windowing';
 import type { ErrorPage, LogPage, Span, TraceDetail } from '../types';
 
 function spanHref(traceId: string, spanId: string): string {
@@ -25,7 +33,71 @@ function aiLabel(span: Span): string | undefined {
   else if (ai.toolName) parts.push(`tool ${ai.toolName}`);
   const tokens = formatTokens(ai.inputTokens, ai.outputTokens);
   if (tokens !== '–') parts.push(tokens);
+  const cost = Number(span.attributes['gen_ai.cost.total_usd']);
+  if ('gen_ai.cost.total_usd' in span.attributes && Number.isFinite(cost)) parts.push(formatCost(cost));
   return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+/** Row height of the waterfall in pixels (fixed, so windowing can place rows without measuring them). */
+const ROW_HEIGHT = 40;
+
+/**
+ * The waterfall rows, windowed: only the rows in view (and a margin) are in the DOM, inside a scroll box,
+ * so a trace of tens of thousands of spans opens as fast as a small one.
+ */
+function WaterfallRows(props: {
+  traceId: string;
+  layout: WaterfallLayout<Span>;
+  selectedId: string | undefined;
+}) {
+  const { rows } = props.layout;
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(600);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => setViewport(el.clientHeight);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  // A linked span is scrolled into view once the rows are there.
+  const selectedIndex = useMemo(
+    () => (props.selectedId ? rows.findIndex((r) => r.span.spanId === props.selectedId) : -1),
+    [rows, props.selectedId],
+  );
+  useEffect(() => {
+    const el = box.current;
+    if (!el || selectedIndex < 0) return;
+    const top = scrollToRow(selectedIndex, ROW_HEIGHT, el.scrollTop, el.clientHeight);
+    if (top !== el.scrollTop) el.scrollTop = top;
+  }, [selectedIndex]);
+  const win = visibleWindow(rows.length, ROW_HEIGHT, scrollTop, viewport);
+  return (
+    <div
+      class="wf-scroll"
+      ref={box}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      style={{ maxHeight: `min(70vh, ${rows.length * ROW_HEIGHT + 2}px)` }}
+    >
+      <ol
+        class="wf-rows"
+        data-testid="waterfall"
+        style={{ paddingTop: win.padTop, paddingBottom: win.padBottom }}
+      >
+        {rows.slice(win.start, win.end).map((row) => (
+          <WaterfallRowView
+            key={row.span.spanId}
+            traceId={props.traceId}
+            row={row}
+            selected={row.span.spanId === props.selectedId}
+          />
+        ))}
+      </ol>
+    </div>
+  );
 }
 
 function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; selected: boolean }) {
@@ -35,14 +107,18 @@ function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; sel
   const label = aiLabel(span);
   const duration = formatDuration(span.endTime - span.startTime);
   return (
-    <li class={`wf-row${props.selected ? ' selected' : ''}`} data-testid="waterfall-row">
+    <li
+      class={`wf-row${props.selected ? ' selected' : ''}`}
+      data-testid="waterfall-row"
+      style={{ height: `${ROW_HEIGHT}px` }}
+    >
       <a
         href={spanHref(traceId, span.spanId)}
         class="wf-link"
         aria-current={props.selected ? 'true' : undefined}
         aria-label={`${span.name}, ${duration}, ${span.status}`}
       >
-        <span class="wf-name" style={{ paddingLeft: `${row.depth * 14}px` }}>
+        <span class="wf-name" style={{ paddingLeft: `${Math.min(row.depth, 30) * 14}px` }}>
           <span class="wf-line">
             {ai && (
               <span class="ai-badge" title="AI span">
@@ -193,14 +269,34 @@ export function TraceView(props: { traceId: string; spanId: string | undefined }
     let input = 0;
     let output = 0;
     let errors = 0;
+    let cost: number | null = null;
     for (const s of trace.data?.spans ?? []) {
       input += s.ai?.inputTokens ?? 0;
       output += s.ai?.outputTokens ?? 0;
       if (s.status === 'error') errors++;
+      // Agent spans' own totals would count their calls twice (as in the agent runs list).
+      const c = Number(s.attributes['gen_ai.cost.total_usd']);
+      if (
+        'gen_ai.cost.total_usd' in s.attributes &&
+        Number.isFinite(c) &&
+        s.ai?.operation !== 'invoke_agent'
+      ) {
+        cost = (cost ?? 0) + c;
+      }
     }
-    return { input, output, errors };
+    return { input, output, errors, cost };
   }, [trace.data]);
 
+  // The trace's agent runs, as the runs list defines them: AI spans whose parent is not an AI span.
+  const runRoots = useMemo(() => {
+    const spans = trace.data?.spans ?? [];
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    return spans.filter((s) => {
+      if (!s.ai) return false;
+      const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+      return !parent?.ai;
+    });
+  }, [trace.data]);
   return (
     <div>
       <p class="crumbs">
@@ -222,6 +318,16 @@ export function TraceView(props: { traceId: string; spanId: string | undefined }
             {(totals.input > 0 || totals.output > 0) && (
               <span>{formatTokens(totals.input, totals.output)}</span>
             )}
+            {totals.cost !== null && <span>{formatCost(totals.cost)}</span>}
+            {runRoots.slice(0, 5).map((r) => (
+              <a
+                key={r.spanId}
+                href={formatRoute({ view: 'run', traceId, spanId: r.spanId })}
+                data-testid="run-link"
+              >
+                run: {r.ai?.agentName ?? r.name}
+              </a>
+            ))}
           </p>
           <div class={`trace-layout${selected ? ' with-detail' : ''}`}>
             <section class="card waterfall" aria-label="Span waterfall">
@@ -234,16 +340,7 @@ export function TraceView(props: { traceId: string; spanId: string | undefined }
                 </span>
                 <span />
               </div>
-              <ol class="wf-rows" data-testid="waterfall">
-                {layout.rows.map((row) => (
-                  <WaterfallRowView
-                    key={row.span.spanId}
-                    traceId={traceId}
-                    row={row}
-                    selected={row.span.spanId === props.spanId}
-                  />
-                ))}
-              </ol>
+              <WaterfallRows traceId={traceId} layout={layout} selectedId={props.spanId} />
             </section>
             {selected && <SpanDetail span={selected} />}
           </div>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson, useApi } from '../api';
-import { ErrorBanner, Loading, StatusBadge } from '../components';
+import { getJson, usePagedApi } from '../api';
+import { ErrorBanner, Loading, LoadMore, StatusBadge, useListNav } from '../components';
 import {
   formatAgo,
   formatCompact,
@@ -24,12 +24,14 @@ function FilterBar(props: { filters: TraceFilters }) {
   const [model, setModel] = useState(f.model ?? '');
   const [op, setOp] = useState(f.op ?? '');
   const [minDuration, setMinDuration] = useState(f.minDuration ? String(f.minDuration) : '');
+  const [attr, setAttr] = useState(f.attr ?? '');
   useEffect(() => {
+    setAttr(f.attr ?? '');
     setQ(f.q ?? '');
     setModel(f.model ?? '');
     setOp(f.op ?? '');
     setMinDuration(f.minDuration ? String(f.minDuration) : '');
-  }, [f.q, f.model, f.op, f.minDuration]);
+  }, [f.q, f.model, f.op, f.minDuration, f.attr]);
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -38,6 +40,8 @@ function FilterBar(props: { filters: TraceFilters }) {
     delete next.model;
     delete next.op;
     delete next.minDuration;
+    delete next.attr;
+    if (attr.trim().includes('=')) next.attr = attr.trim();
     if (q.trim()) next.q = q.trim();
     if (model.trim()) next.model = model.trim();
     if (op.trim()) next.op = op.trim();
@@ -102,6 +106,16 @@ function FilterBar(props: { filters: TraceFilters }) {
         <input name="op" value={op} size={14} onInput={(e) => setOp(e.currentTarget.value)} />
       </label>
       <label>
+        <span>Attribute</span>
+        <input
+          name="attr"
+          value={attr}
+          size={14}
+          placeholder="key=value"
+          onInput={(e) => setAttr(e.currentTarget.value)}
+        />
+      </label>
+      <label>
         <span>Min duration (ms)</span>
         <input
           name="minDuration"
@@ -143,11 +157,20 @@ function FilterBar(props: { filters: TraceFilters }) {
   );
 }
 
-function TraceRow(props: { trace: TraceSummary; now: number }) {
+function TraceRow(props: { trace: TraceSummary; now: number; selected: boolean; fresh: boolean }) {
   const t = props.trace;
   const href = formatRoute({ view: 'trace', traceId: t.traceId });
+  const classes = [
+    t.status === 'error' ? 'row-error' : '',
+    props.selected ? 'nav-selected' : '',
+    props.fresh ? 'fresh' : '',
+  ];
   return (
-    <tr class={t.status === 'error' ? 'row-error' : undefined} data-testid="trace-row">
+    <tr
+      class={classes.filter(Boolean).join(' ') || undefined}
+      data-testid="trace-row"
+      data-nav-selected={props.selected ? 'true' : undefined}
+    >
       <td class="name-cell">
         <a href={href}>{t.name || '(unnamed)'}</a>
         <div class="muted small">
@@ -184,21 +207,33 @@ function TraceRow(props: { trace: TraceSummary; now: number }) {
   );
 }
 
+/** How often the list looks for new traces while live. */
+const LIVE_EVERY_MS = 5000;
+
 export function TracesView(props: { filters: TraceFilters }) {
   const { filters } = props;
   // The query is computed once per filter change, so a preset range does not move on every render.
   const path = useMemo(() => `/api/v1/traces?${tracesQuery(filters, Date.now())}`, [filters]);
-  const first = useApi<TracePage>(path);
-  const [more, setMore] = useState<TracePage[]>([]);
-  const [moreError, setMoreError] = useState<string | undefined>(undefined);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = usePagedApi<TracePage>(path);
+  const first = list.first;
+  // Traces that arrived after the first page was loaded, newest first: prepended, so the rows already
+  // shown keep their place in the list (the browser's scroll anchoring keeps them on screen).
+  const [fresh, setFresh] = useState<TraceSummary[]>([]);
+  const [freshTotal, setFreshTotal] = useState<number | undefined>(undefined);
+  const [live, setLive] = useState(true);
   useEffect(() => {
-    setMore([]);
-    setMoreError(undefined);
+    setFresh([]);
+    setFreshTotal(undefined);
   }, [path]);
 
+  const pages = list.pages;
+  const loaded = pages.flatMap((p) => p.traces);
+  const seen = new Set(loaded.map((t) => t.traceId));
+  const traces = [...fresh.filter((t) => !seen.has(t.traceId)), ...loaded];
+  const newest = traces[0]?.startTime;
+
   // While there is nothing to show yet, look again every few seconds: the first traces appear by themselves.
-  const waiting = first.data !== undefined && first.data.traces.length === 0 && !hasFilters(filters);
+  const waiting = first.data !== undefined && traces.length === 0 && !hasFilters(filters);
   const reload = first.reload;
   useEffect(() => {
     if (!waiting) return;
@@ -206,33 +241,63 @@ export function TracesView(props: { filters: TraceFilters }) {
     return () => clearInterval(timer);
   }, [waiting, reload]);
 
-  const pages = first.data ? [first.data, ...more] : [];
-  const traces = pages.flatMap((p) => p.traces);
-  const nextCursor = pages.length > 0 ? pages[pages.length - 1]!.nextCursor : null;
-  const now = Date.now();
+  // Live: ask for traces newer than the newest shown (a fixed `to` means a closed window: nothing new).
+  const canLive = filters.to === undefined && newest !== undefined;
+  useEffect(() => {
+    if (!live || !canLive || newest === undefined) return;
+    let stopped = false;
+    const timer = setInterval(() => {
+      const query = tracesQuery({ ...filters, range: undefined, from: newest }, Date.now(), undefined, 100);
+      getJson<TracePage>(`/api/v1/traces?${query}`).then(
+        (page) => {
+          if (stopped) return;
+          setFresh((old) => {
+            const known = new Set(old.map((t) => t.traceId));
+            const added = page.traces.filter((t) => !known.has(t.traceId));
+            return added.length > 0 ? [...added, ...old] : old;
+          });
+        },
+        () => {
+          // A failed poll is retried at the next tick; the list's own errors show in the banner.
+        },
+      );
+      getJson<TracePage>(`/api/v1/traces?${tracesQuery(filters, Date.now(), undefined, 1)}`).then(
+        (page) => {
+          if (!stopped) setFreshTotal(page.total);
+        },
+        () => undefined,
+      );
+    }, LIVE_EVERY_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [live, canLive, newest, filters]);
 
-  const loadMore = async () => {
-    if (!nextCursor) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await getJson<TracePage>(`/api/v1/traces?${tracesQuery(filters, Date.now(), nextCursor)}`);
-      setMore((m) => [...m, page]);
-    } catch (error) {
-      setMoreError(error instanceof ApiError ? error.message : String(error));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const freshIds = new Set(fresh.map((t) => t.traceId));
+  const selected = useListNav(
+    traces.map((t) => t.traceId),
+    (i) => {
+      const t = traces[i];
+      if (t) location.hash = formatRoute({ view: 'trace', traceId: t.traceId });
+    },
+  );
+  const now = Date.now();
+  const total = freshTotal ?? first.data?.total;
 
   return (
     <div>
       <div class="view-head">
         <h1>Traces</h1>
-        {first.data && (
+        {total !== undefined && (
           <span class="muted" data-testid="trace-total">
-            {formatNumber(first.data.total)} {first.data.total === 1 ? 'trace' : 'traces'}
+            {formatNumber(total)} {total === 1 ? 'trace' : 'traces'}
           </span>
+        )}
+        {canLive && (
+          <label class="live small">
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> live
+          </label>
         )}
       </div>
       <FilterBar filters={filters} />
@@ -259,21 +324,25 @@ export function TracesView(props: { filters: TraceFilters }) {
               </tr>
             </thead>
             <tbody>
-              {traces.map((t) => (
-                <TraceRow trace={t} now={now} key={t.traceId} />
+              {traces.map((t, i) => (
+                <TraceRow
+                  trace={t}
+                  now={now}
+                  key={t.traceId}
+                  selected={i === selected}
+                  fresh={freshIds.has(t.traceId)}
+                />
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {moreError && <p class="error-text">Could not load more: {moreError}</p>}
-      {nextCursor && (
-        <p>
-          <button type="button" onClick={loadMore} disabled={loadingMore}>
-            {loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </p>
-      )}
+      <LoadMore
+        cursor={list.nextCursor}
+        loading={list.loadingMore}
+        error={list.moreError}
+        onLoad={list.loadMore}
+      />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type {
+  AgentRunPage,
+  AgentRunQuery,
   ErrorPage,
   ErrorQuery,
   LogPage,
@@ -7,12 +9,14 @@ import type {
   MetricAggregate,
   MetricQuery,
   MetricResult,
+  SamplingBucket,
   SamplingQuery,
   SamplingStats,
   StoredSpan,
   TracePage,
   TraceQuery,
 } from '../../store.js';
+import { agentRunPage, COST_KEY, groupRunSpans, type RunSpan } from '../agent-runs.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.js';
 import {
   clampLimit,
@@ -25,10 +29,11 @@ import {
   num,
   type ResultRow,
   samplingStatsOf,
+  samplingTimelineOf,
   storedSpanOf,
   traceSummaryOf,
 } from '../rows.js';
-import { dayOf, f64, int, str } from './sql.js';
+import { dayOf, f64, int, str, strList } from './sql.js';
 
 /**
  * Read queries of the ClickHouse store: the same answers as the DuckDB store's (queries.ts there)
@@ -98,6 +103,20 @@ function attributeRaw(key: string): string {
   return `visitParamExtractRaw(attributes, ${str(jsonEscaped(key))})`;
 }
 
+/** `attributes[key]` as text equals `text` (json_extract_string semantics; see attributeRaw). */
+function attributeEquals(key: string, text: string): string {
+  const raw = attributeRaw(key);
+  // A string attribute equal to the text, or a number/boolean/array whose JSON is the text.
+  return `(${raw} = ${str(JSON.stringify(text))} OR (${raw} = ${str(text)} AND substring(${raw}, 1, 1) != '"'))`;
+}
+
+/** `attributes[key]` as Nullable text: a string's value, anything else its JSON; NULL when absent. */
+function attributeText(key: string): string {
+  const raw = attributeRaw(key);
+  return `if(${raw} IN ('', 'null'), CAST(NULL AS Nullable(String)),
+    if(substring(${raw}, 1, 1) = '"', toNullable(visitParamExtractString(attributes, ${str(jsonEscaped(key))})), toNullable(${raw})))`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Traces
 
@@ -137,14 +156,7 @@ function traceFilters(query: TraceQuery): string[] {
     cond.push(`(trace_id = ${str(q)} OR ${spanScope(match)})`);
   }
   for (const [key, value] of Object.entries(query.attributes ?? {})) {
-    const text = String(value);
-    const raw = attributeRaw(key);
-    // A string attribute equal to the text, or a number/boolean/array whose JSON is the text.
-    cond.push(
-      spanScope(
-        `(${raw} = ${str(JSON.stringify(text))} OR (${raw} = ${str(text)} AND substring(${raw}, 1, 1) != '"'))`,
-      ),
-    );
+    cond.push(spanScope(attributeEquals(key, String(value))));
   }
   return cond;
 }
@@ -217,6 +229,9 @@ export async function queryLogs(client: ClickHouseClient, query: LogQuery): Prom
   if (query.level) cond.push(`level = ${str(query.level)}`);
   const q = query.q?.trim();
   if (q) cond.push(contains('body', q.toLowerCase()));
+  for (const [key, value] of Object.entries(query.attributes ?? {})) {
+    cond.push(attributeEquals(key, String(value)));
+  }
   timeRange(cond, 'timestamp', query.from, query.to);
   afterCursor(cond, query.cursor, 'timestamp', 'id');
   const rows = await select(
@@ -254,6 +269,92 @@ export async function listErrors(client: ClickHouseClient, query: ErrorQuery): P
   const last = errors[errors.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor(last.timestamp, last.eventId) : null;
   return { errors, nextCursor };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agent runs
+
+/** A span is AI work when ingest found an AI operation or a model (as in the DuckDB store). */
+const AI_SPAN = '(ai_operation IS NOT NULL OR ai_model IS NOT NULL)';
+
+/** Rows with a (trace_id, span_id) seen before dropped: a span two racing processes both stored. */
+function uniqueSpans(rows: ResultRow[]): ResultRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const key = `${r.trace_id}\u0000${r.span_id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Agent runs: (1) the page of run roots, AI spans whose parent is not an AI span of their trace
+ * (a NOT IN over the AI spans of the traces that have a candidate; 18.16 has no correlated
+ * subqueries), newest first by keyset; (2) the slim columns of every span of the page's traces,
+ * each root's subtree summed by the shared summariseRun.
+ */
+export async function listAgentRuns(client: ClickHouseClient, query: AgentRunQuery): Promise<AgentRunPage> {
+  const limit = clampLimit(query.limit);
+  const project = `project_id = ${int(query.projectId)}`;
+  const cond = [project, AI_SPAN];
+  spanTimeRange(cond, query.from, query.to);
+  if (query.agent) cond.push(`agent_name = ${str(query.agent)}`);
+  if (query.status) cond.push(`status = ${str(query.status)}`);
+  // Models only accumulate across summary versions, so no FINAL is needed to find a trace by one.
+  if (query.model) {
+    cond.push(
+      `trace_id IN (SELECT trace_id FROM traces WHERE ${project} AND has(models, ${str(query.model)}))`,
+    );
+  }
+  const parents = `SELECT trace_id, span_id FROM spans
+    WHERE ${project} AND ${AI_SPAN} AND trace_id IN (SELECT trace_id FROM spans WHERE ${cond.join(' AND ')})`;
+  const pageCond = [...cond];
+  afterCursor(pageCond, query.cursor, 'start_time', 'concat(trace_id, span_id)');
+  const roots = uniqueSpans(
+    await select(
+      client,
+      `SELECT trace_id, span_id, parent_span_id, name, ai_operation, agent_name, start_time, end_time, status,
+         service_name
+       FROM spans
+       WHERE ${pageCond.join(' AND ')} AND (trace_id, ifNull(parent_span_id, '')) NOT IN (${parents})
+       ORDER BY start_time DESC, concat(trace_id, span_id) DESC
+       LIMIT ${limit + 1}`,
+    ),
+  );
+  return agentRunPage(roots, limit, (traceIds) => runTraceSpans(client, query.projectId, traceIds));
+}
+
+/** The slim spans of these traces, by trace, in start order. */
+async function runTraceSpans(
+  client: ClickHouseClient,
+  projectId: number,
+  traceIds: string[],
+): Promise<Map<string, RunSpan[]>> {
+  const out = new Map<string, RunSpan[]>();
+  if (traceIds.length === 0) return out;
+  const project = `project_id = ${int(projectId)}`;
+  const bounds = await select(
+    client,
+    `SELECT count() AS n, min(start_time) AS lo, max(last_start) AS hi FROM traces
+     WHERE ${project} AND trace_id IN ${strList(traceIds)}`,
+  );
+  if (num(bounds[0]?.n) === 0) return out;
+  const lo = num(bounds[0]?.lo);
+  const hi = num(bounds[0]?.hi);
+  const rows = await select(
+    client,
+    `SELECT trace_id, span_id, parent_span_id, status, start_time, end_time, ai_operation, ai_model,
+       input_tokens, output_tokens,
+       if(position(attributes, ${str(`"${jsonEscaped(COST_KEY)}":`)}) > 0,
+         toFloat64OrNull(ifNull(${attributeText(COST_KEY)}, '')), CAST(NULL AS Nullable(Float64))) AS cost
+     FROM spans
+     WHERE ${project} AND day BETWEEN ${int(dayOf(lo))} AND ${int(dayOf(hi))}
+       AND trace_id IN ${strList(traceIds)} AND start_time BETWEEN ${f64(lo)} AND ${f64(hi)}
+     ORDER BY start_time, span_id`,
+  );
+  groupRunSpans(uniqueSpans(rows), out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,13 +402,7 @@ export async function queryMetrics(client: ClickHouseClient, query: MetricQuery)
   const origin = typeof query.from === 'number' && Number.isFinite(query.from) ? query.from : 0;
   const o = f64(origin);
   const i = f64(interval);
-  let group = 'CAST(NULL AS Nullable(String))';
-  if (query.groupBy) {
-    const raw = attributeRaw(query.groupBy);
-    const key = str(jsonEscaped(query.groupBy));
-    group = `if(${raw} IN ('', 'null'), CAST(NULL AS Nullable(String)),
-      if(substring(${raw}, 1, 1) = '"', toNullable(visitParamExtractString(attributes, ${key})), toNullable(${raw})))`;
-  }
+  const group = query.groupBy ? attributeText(query.groupBy) : 'CAST(NULL AS Nullable(String))';
   const inner = aggregates.filter((a) => !(a in QUANTILES)).map((a) => `${AGGREGATE_SQL[a]} AS ${a}`);
   const quantiles = aggregates.filter((a) => a in QUANTILES);
   if (quantiles.length > 0) inner.push('arraySort(groupArray(value)) AS sorted');
@@ -359,7 +454,38 @@ export async function samplingStats(client: ClickHouseClient, query: SamplingQue
        WHERE ${r.join(' AND ')} GROUP BY name, op ORDER BY weighted DESC, name, op LIMIT ${MAX_ROOTS}`,
     ),
   ]);
-  return samplingStatsOf(stored[0], dropped, roots);
+  return samplingStatsOf(stored[0], dropped, roots, await samplingTimeline(client, query));
+}
+
+/** Stored traces and client-report drops per time bucket (empty without `intervalMs`). */
+async function samplingTimeline(client: ClickHouseClient, query: SamplingQuery): Promise<SamplingBucket[]> {
+  const interval = query.intervalMs;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) return [];
+  const origin = typeof query.from === 'number' && Number.isFinite(query.from) ? query.from : 0;
+  const bucket = (column: string) =>
+    `floor((${column} - ${f64(origin)}) / ${f64(interval)}) * ${f64(interval)} + ${f64(origin)}`;
+  const project = `project_id = ${int(query.projectId)}`;
+  const t = [project];
+  timeRange(t, 'start_time', query.from, query.to);
+  const c = [project];
+  timeRange(c, 'timestamp', query.from, query.to);
+  const [kept, dropped] = await Promise.all([
+    select(
+      client,
+      `SELECT ${bucket('start_time')} AS bucket, count() AS traces, sum(root_weight) AS weighted
+       FROM traces FINAL WHERE ${t.join(' AND ')} GROUP BY bucket ORDER BY bucket LIMIT ${MAX_METRIC_POINTS + 1}`,
+      FINAL_SETTINGS,
+    ),
+    // Aliases differ from the columns: ClickHouse refuses an alias that shadows a column it uses.
+    select(
+      client,
+      `SELECT bucket, concat(r, ':', c) AS reason, q AS quantity FROM (
+         SELECT ${bucket('timestamp')} AS bucket, reason AS r, category AS c, sum(quantity) AS q
+         FROM client_reports WHERE ${c.join(' AND ')} GROUP BY bucket, r, c)
+       ORDER BY bucket LIMIT ${MAX_METRIC_POINTS + 1}`,
+    ),
+  ]);
+  return samplingTimelineOf(kept, dropped);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { IngestBatch } from '../../model.js';
 import type {
+  AgentRunPage,
+  AgentRunQuery,
   ErrorPage,
   ErrorQuery,
   LogPage,
@@ -146,6 +148,10 @@ export class ClickHouseStore implements Store {
 
   listErrors(query: ErrorQuery): Promise<ErrorPage> {
     return this.read((c) => queries.listErrors(c, query));
+  }
+
+  listAgentRuns(query: AgentRunQuery): Promise<AgentRunPage> {
+    return this.read((c) => queries.listAgentRuns(c, query));
   }
 
   deleteOlderThan(time: number): Promise<number> {

@@ -1,5 +1,12 @@
 /** Messages between ThreadedDuckDbStore (thread.ts) and its worker (store-worker.ts). */
-import type { ErrorQuery, LogQuery, MetricQuery, SamplingQuery, TraceQuery } from '../../store.js';
+import type {
+  AgentRunQuery,
+  ErrorQuery,
+  LogQuery,
+  MetricQuery,
+  SamplingQuery,
+  TraceQuery,
+} from '../../store.js';
 import type { EncodedBatch } from './writer.js';
 
 export type Request = { id: number } & (
@@ -11,6 +18,7 @@ export type Request = { id: number } & (
   | { op: 'queryMetrics'; query: MetricQuery }
   | { op: 'samplingStats'; query: SamplingQuery }
   | { op: 'listErrors'; query: ErrorQuery }
+  | { op: 'listAgentRuns'; query: AgentRunQuery }
   | { op: 'deleteOlderThan'; time: number }
   | { op: 'checkpoint' }
   | { op: 'stats' }

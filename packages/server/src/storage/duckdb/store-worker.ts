@@ -51,6 +51,9 @@ async function serve(request: Request): Promise<void> {
       case 'listErrors':
         value = await store.listErrors(request.query);
         break;
+      case 'listAgentRuns':
+        value = await store.listAgentRuns(request.query);
+        break;
       case 'deleteOlderThan':
         value = await store.deleteOlderThan(request.time);
         break;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { IngestBatch } from '../../model.js';
 import type {
+  AgentRunPage,
+  AgentRunQuery,
   ErrorPage,
   ErrorQuery,
   LogPage,
@@ -206,6 +208,10 @@ export class DuckDbStore implements Store {
 
   listErrors(query: ErrorQuery): Promise<ErrorPage> {
     return this.read((c) => queries.listErrors(c, query));
+  }
+
+  listAgentRuns(query: AgentRunQuery): Promise<AgentRunPage> {
+    return this.read((c) => queries.listAgentRuns(c, query));
   }
 
   /** Runs between commits on the writer connection, so it never conflicts with an ingest transaction. */

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { IngestBatch } from '../../model.js';
 import {
+  type AgentRunPage,
+  type AgentRunQuery,
   type ErrorPage,
   type ErrorQuery,
   InvalidCursorError,
@@ -92,6 +94,10 @@ export class ThreadedDuckDbStore implements Store {
 
   listErrors(query: ErrorQuery): Promise<ErrorPage> {
     return this.call({ op: 'listErrors', query }) as Promise<ErrorPage>;
+  }
+
+  listAgentRuns(query: AgentRunQuery): Promise<AgentRunPage> {
+    return this.call({ op: 'listAgentRuns', query }) as Promise<AgentRunPage>;
   }
 
   deleteOlderThan(time: number): Promise<number> {
