@@ -2,9 +2,9 @@
 // with help-centre and weather tools, or hands the customer to `billing` (Anthropic messages, streamed),
 // which checks the order and the policy before answering.
 import type Anthropic from '@anthropic-ai/sdk';
+import { recordHandoff, startAgentRun, startToolCall } from '@sieve/sdk';
 import type OpenAI from 'openai';
 import { runTool, TOOLS } from './tools.js';
-import { agentRun, handoff, toolCall } from './tracing.js';
 
 export const TRIAGE_MODEL = 'gpt-4o-mini';
 export const BILLING_MODEL = 'claude-haiku-4-5';
@@ -48,7 +48,7 @@ export class SupportDesk {
   }
 
   private triage(question: string, conversationId: string | undefined, result: AgentResult): Promise<string> {
-    return agentRun(
+    return startAgentRun(
       { agent: 'triage', model: TRIAGE_MODEL, provider: 'openai', conversationId },
       async () => {
         result.agents.push('triage');
@@ -75,11 +75,11 @@ export class SupportDesk {
             const args = parseArguments(call.function.arguments);
             if (call.function.name === 'transfer_to_billing') {
               result.handoffs++;
-              handoff('triage', 'billing');
+              recordHandoff('triage', 'billing');
               return this.billing(question, String(args.reason ?? ''), conversationId, result);
             }
             result.toolCalls++;
-            const output = toolCall(call.function.name, call.id, args, () =>
+            const output = startToolCall({ name: call.function.name, callId: call.id, input: args }, () =>
               runTool(call.function.name, args),
             );
             messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(output) });
@@ -96,7 +96,7 @@ export class SupportDesk {
     conversationId: string | undefined,
     result: AgentResult,
   ): Promise<string> {
-    return agentRun(
+    return startAgentRun(
       { agent: 'billing', model: BILLING_MODEL, provider: 'anthropic', conversationId },
       async () => {
         result.agents.push('billing');
@@ -123,7 +123,9 @@ export class SupportDesk {
           const results: Anthropic.ToolResultBlockParam[] = uses.map((use) => {
             result.toolCalls++;
             const args = use.input as Record<string, unknown>;
-            const output = toolCall(use.name, use.id, args, () => runTool(use.name, args));
+            const output = startToolCall({ name: use.name, callId: use.id, input: args }, () =>
+              runTool(use.name, args),
+            );
             return { type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output) };
           });
           messages.push({ role: 'user', content: results });

@@ -25,14 +25,16 @@ if (fallbackRate > 1) {
   process.exit(2);
 }
 
-initTracing({ fallbackRate });
+// DEMO_RESCUE=0 shows plain head sampling: dropped traces stay dropped even when they call an LLM or fail.
+initTracing({ fallbackRate, ...(process.env.DEMO_RESCUE === '0' ? { rescue: false } : {}) });
 const demo = await startDemo({
   mock: { latencyMs: 120, chunkDelayMs: 8, errorRate: 0.02, seed: 42 },
   port: numberFromEnv('DEMO_PORT', 0),
 });
 console.log(`agent demo: service ${demo.service.url}, mock LLM ${demo.mock.url}`);
 console.log(
-  `sampling: /api/chat and /api/agent 1.0, /health 0, the rest ${fallbackRate}; ` +
+  `sampling: /api/chat and /api/agent 1.0, /health 0, the rest ${fallbackRate}` +
+    `${process.env.DEMO_RESCUE === '0' ? '' : ' (rescued when they call an LLM or fail)'}; ` +
     `data to ${process.env.SIEVE_DSN ?? process.env.SENTRY_DSN ?? '(no DSN set: nowhere)'}`,
 );
 
@@ -42,8 +44,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 // In continuous mode, a line every 30 s shows that traffic flows.
 let done = 0;
 const progress = continuous
-  ? setInterval(() => {
-      const billed = demo.mock.billed();
+  ? setInterval(async () => {
+      const billed = await demo.mock.billed().catch(() => undefined);
+      if (billed === undefined) return;
       console.log(
         `${new Date().toISOString().slice(11, 19)} ${done} requests so far; mock LLM billed ${billed.calls} calls, ` +
           `${billed.inputTokens + billed.outputTokens} tokens`,
@@ -65,10 +68,13 @@ const report = await runTraffic({
 });
 clearInterval(progress);
 console.log(`\nrequests by route (sent, statuses):\n${formatReport(report)}`);
-const billed = demo.mock.billed();
-console.log(
-  `mock LLM billed ${billed.calls} calls: ${billed.inputTokens} input (${billed.cachedTokens} cached), ` +
-    `${billed.outputTokens} output tokens; ${billed.errors} errors`,
-);
+// Ctrl-C in a terminal reaches the mock's process too, so it may be gone already.
+const billed = await demo.mock.billed().catch(() => undefined);
+if (billed !== undefined) {
+  console.log(
+    `mock LLM billed ${billed.calls} calls: ${billed.inputTokens} input (${billed.cachedTokens} cached), ` +
+      `${billed.outputTokens} output tokens; ${billed.errors} errors`,
+  );
+}
 await flush(5000);
 await demo.close();

@@ -16,7 +16,39 @@ let dataDir: string;
 let server: RunningServer;
 let demo: Demo;
 let report: TrafficReport;
+let startedAt: number;
 const memory = new InMemorySpanProcessor(1_000_000);
+
+interface MetricResult {
+  series: { group: string | null; points: Record<string, number>[] }[];
+}
+
+/** A metric's aggregate over the whole test run, per value of `groupBy` (null: no groupBy / absent). */
+async function metricTotal(
+  name: string,
+  aggregate: 'sum' | 'count',
+  groupBy?: string,
+): Promise<Map<string | null, number>> {
+  const from = startedAt - 60_000;
+  const to = Date.now() + 60_000;
+  const params = new URLSearchParams({
+    name,
+    aggregates: aggregate,
+    from: String(from),
+    to: String(to),
+    interval: String(to - from),
+  });
+  if (groupBy !== undefined) params.set('groupBy', groupBy);
+  const response = await fetch(`${server.url}/api/v1/metrics?${params}`);
+  const result = (await response.json()) as MetricResult;
+  assert.equal(response.status, 200, `metrics ${name}: ${response.status} ${JSON.stringify(result)}`);
+  const totals = new Map<string | null, number>();
+  for (const series of result.series) {
+    const total = series.points.reduce((sum, point) => sum + (point[aggregate] ?? 0), 0);
+    totals.set(series.group, (totals.get(series.group) ?? 0) + total);
+  }
+  return totals;
+}
 
 async function storedTrace(traceId: string): Promise<StoredSpan[]> {
   const response = await fetch(`${server.url}/api/v1/traces/${traceId}`);
@@ -36,11 +68,14 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 before(async () => {
+  startedAt = Date.now();
   dataDir = await mkdtemp(join(tmpdir(), 'sieve-agent-demo-'));
   server = await startServer(
     await resolveConfig(['--port', '0', '--data-dir', dataDir, '--retention-days', '0'], {}),
   );
-  initTracing({ dsn: server.dsn, fallbackRate: 0.2, spanProcessors: [memory] });
+  // Rescue off: with it, a dropped trace that calls an LLM is kept after all, and no LLM call would stay
+  // unsampled; the metrics must add up without any trace to lean on.
+  initTracing({ dsn: server.dsn, fallbackRate: 0.2, spanProcessors: [memory], rescue: false });
   // Random 500s/429s from the mock and fault markers in the traffic: failed calls must bill and count nothing.
   demo = await startDemo({ mock: { errorRate: 0.03, seed: 5 }, maxRetries: 1, paymentFailureRate: 0.1 });
   report = await runTraffic({
@@ -50,6 +85,15 @@ before(async () => {
     faultRate: 0.04,
     seed: 3,
   });
+  // Two agent runs that surely fail (the mock answers 500 every time): failed runs must arrive whole too.
+  for (let i = 0; i < 2; i++) {
+    const failed = await fetch(`${demo.service.url}/api/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: `Where is order ${i}? [[mock:error=500]]` }),
+    });
+    assert.equal(failed.status, 502, await failed.text());
+  }
   await flush(10_000);
 });
 
@@ -80,7 +124,11 @@ describe('agent demo against sieve serve', () => {
     for (const span of local) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
     // Every /api/agent request was sampled (AI route at 1.0), answered or failed.
     const agentRoots = local.filter((s) => s.isSegment && s.name === 'POST /api/agent');
-    assert.equal(agentRoots.length, report.sent.agent);
+    assert.equal(agentRoots.length, report.sent.agent + 2);
+    assert.ok(
+      agentRoots.filter((root) => root.status.code === 2).length >= 2,
+      'failed runs are marked as errors',
+    );
     const answered = new Map(report.agentRuns.map((run) => [run.traceId, run]));
     assert.equal(answered.size, report.agentRuns.length);
 
@@ -102,6 +150,9 @@ describe('agent demo against sieve serve', () => {
       assert.equal(roots[0]!.attributes['sentry.sample_rate'], 1, 'an AI route is kept at rate 1');
       for (const span of stored) {
         if (span.parentSpanId !== null) assert.ok(ids.has(span.parentSpanId), `${span.name}: parent missing`);
+        // The provider (the mock, in its own process) is not part of the app's trace.
+        if (span !== roots[0])
+          assert.notEqual(span.op, 'http.server', `${span.name}: a server span inside the run`);
       }
       const run = answered.get(root.traceId);
       if (run === undefined) continue; // a failed run: whole, but no counts to compare
@@ -109,7 +160,39 @@ describe('agent demo against sieve serve', () => {
       assert.equal(count('gen_ai.invoke_agent'), run.agents.length);
       assert.equal(count('gen_ai.execute_tool'), run.toolCalls);
       assert.equal(count('gen_ai.handoff'), run.handoffs);
+      assert.equal(count('gen_ai.chat'), run.llmCalls, 'one span per LLM call');
     }
+  });
+
+  it('stores token metrics that total exactly what the mock billed, sampled and unsampled calls alike', async (t) => {
+    const billed = await demo.mock.billed();
+    t.diagnostic(
+      `billed ${billed.calls} calls (${billed.byOperation.embeddings.calls} embeddings), ${billed.inputTokens} input ` +
+        `(${billed.cachedTokens} cached), ${billed.outputTokens} output tokens; ${billed.errors} errors; ` +
+        `${report.agentRuns.length} of ${report.sent.agent} agent runs answered`,
+    );
+    assert.ok(billed.calls > 0 && billed.byOperation.embeddings.calls > 0);
+    // One input point per call that reported usage: wait until all of them are stored.
+    await eventually("every call's token metrics", async () => {
+      const count = await metricTotal('gen_ai.client.token.usage', 'count', 'gen_ai.token.type');
+      return count.get('input') === billed.calls ? true : undefined;
+    });
+    const byType = await metricTotal('gen_ai.client.token.usage', 'sum', 'gen_ai.token.type');
+    assert.equal(byType.get('input'), billed.inputTokens, 'input tokens');
+    assert.equal(byType.get('output') ?? 0, billed.outputTokens, 'output tokens');
+    const cached = await metricTotal('gen_ai.client.token.cached_input', 'sum');
+    assert.equal(cached.get(null), billed.cachedTokens, 'cached input tokens');
+
+    // /recommendations is not an AI route: most of its traces were dropped, yet every call was measured.
+    const byRoute = await metricTotal('gen_ai.client.token.usage', 'sum', 'http.route');
+    assert.equal(byRoute.get('/recommendations'), billed.byOperation.embeddings.inputTokens);
+    const keptRecommendations = memory
+      .getFinishedSpans()
+      .filter((s) => s.isSegment && s.name === 'POST /recommendations').length;
+    assert.ok(
+      keptRecommendations < billed.byOperation.embeddings.calls,
+      `${keptRecommendations} of ${billed.byOperation.embeddings.calls} /recommendations traces kept: nothing was unsampled`,
+    );
   });
 
   it('samples the other routes at the fallback rate and never /health', () => {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { startMockLlm } from './server.js';
 
-const USAGE = `usage: mock-llm [--port 4010] [--host 127.0.0.1] [--latency-ms 0] [--chunk-delay-ms 0] [--error-rate 0] [--seed 1]`;
+const USAGE = `usage: mock-llm [--port 4010] [--host 127.0.0.1] [--latency-ms 0] [--chunk-delay-ms 0] [--error-rate 0] [--seed 1] [--exit-with-stdin]`;
 
 function numberOption(
   values: Record<string, string | boolean | undefined>,
@@ -19,6 +19,7 @@ function numberOption(
 
 export async function main(argv: string[]): Promise<number> {
   let options: Parameters<typeof startMockLlm>[0];
+  let exitWithStdin = false;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -29,9 +30,11 @@ export async function main(argv: string[]): Promise<number> {
         'chunk-delay-ms': { type: 'string' },
         'error-rate': { type: 'string' },
         seed: { type: 'string' },
+        'exit-with-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
+    exitWithStdin = values['exit-with-stdin'] === true;
     if (values.help === true) {
       console.log(USAGE);
       return 0;
@@ -62,7 +65,11 @@ export async function main(argv: string[]): Promise<number> {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A parent that dies without stopping us closes our stdin: no orphaned mock.
+    if (exitWithStdin) process.stdin.on('end', stop).on('close', stop).resume();
   });
+  // A stdin still read would keep this process alive after the server closed.
+  if (exitWithStdin) process.stdin.destroy();
   const billed = mock.billed();
   await mock.close();
   console.log(

@@ -178,6 +178,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const route = ROUTES[path];
     const requestId = `req_mock_${(++sequence).toString(36).padStart(6, '0')}`;
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' }, {});
+    // The ledger over HTTP, for a mock running in another process (spawnMockLlm, the CLI).
+    if (req.method === 'GET' && path === '/mock/billed') return sendJson(res, 200, ledger.snapshot(), {});
+    if (req.method === 'POST' && path === '/mock/reset') {
+      ledger.reset();
+      return sendJson(res, 200, { status: 'reset' }, {});
+    }
     try {
       if (route === undefined) throw new HttpError(404, `Unknown request URL: ${req.method} ${path}.`);
       if (req.method !== 'POST')

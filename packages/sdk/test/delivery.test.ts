@@ -295,6 +295,9 @@ describe('transport behaviour', () => {
       });
       if (r % 500 === 0) {
         await sleep(0);
+        // Live heap, not garbage the collector has not reached yet: on a loaded machine the latter
+        // swings by hundreds of MiB and says nothing about what the queue holds.
+        global.gc?.();
         peak = Math.max(peak, process.memoryUsage().heapUsed);
       }
     }
@@ -304,7 +307,7 @@ describe('transport behaviour', () => {
     const drops = getClient()!.takeDiscardedEvents();
     const dropped = drops.reduce((n, d) => n + d.quantity, 0);
     assert.ok(dropped > 900_000, `dropped ${dropped}: ${JSON.stringify(drops)}`);
-    assert.ok(peak - before < 300 * 1024 * 1024, `peak heap growth ${(peak - before) >> 20} MiB`);
+    assert.ok(peak - before < 200 * 1024 * 1024, `peak live heap growth ${(peak - before) >> 20} MiB`);
     assert.ok(after - before < 150 * 1024 * 1024, `heap growth ${(after - before) >> 20} MiB`);
   });
 });

@@ -203,17 +203,33 @@ describe('incoming requests', () => {
 
   test('an aborted request ends its root as cancelled', async () => {
     const memory = start({ tracesSampleRate: 1 });
+    // Abort only once the handler runs (a loaded machine can take longer than any fixed sleep to get
+    // there), and answer only after the client has gone.
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     handler = async (_req, res) => {
-      await sleep(30);
+      entered();
+      await aborted;
+      await sleep(20);
       if (!res.destroyed) res.end();
     };
     const controller = new AbortController();
     const pending = fetch(`${base}/slow`, { signal: controller.signal }).catch(() => undefined);
-    await sleep(10);
+    await inHandler;
     controller.abort();
+    release();
     await pending;
-    await sleep(50);
-    const [root] = find(memory.getFinishedSpans(), 'http.server', 'GET /slow');
+    let root: ReadableSpan | undefined;
+    for (let i = 0; i < 200 && root === undefined; i++) {
+      await sleep(10);
+      [root] = find(memory.getFinishedSpans(), 'http.server', 'GET /slow');
+    }
     assert.equal(root?.status.message, 'cancelled');
   });
 });

@@ -1,5 +1,7 @@
 /** Trace rescue: the pure triggers and options, then the decision as the SDK applies it. */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { trace as otelTrace } from '@opentelemetry/api';
 import {
@@ -433,5 +435,50 @@ describe('rescue of a dropped trace', () => {
       ['before', 'root', 'vip'],
     );
     assert.equal(rescueStats().traces, 0);
+  });
+
+  test('real outgoing requests: -0 before the promotion, -1 after (node:http and fetch)', async () => {
+    const seen: Array<{
+      path: string;
+      sentryTrace: string;
+      traceparent: string;
+      sampled: string | undefined;
+    }> = [];
+    const downstream = http.createServer((req, res) => {
+      seen.push({
+        path: req.url ?? '',
+        sentryTrace: String(req.headers['sentry-trace']),
+        traceparent: String(req.headers.traceparent),
+        sampled: sentryBaggage(req.headers.baggage).sampled,
+      });
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}`;
+    const get = (path: string) =>
+      new Promise<void>((resolve, reject) =>
+        http.get(`${url}${path}`, (res) => res.resume().on('end', resolve)).on('error', reject),
+      );
+    try {
+      const t = rescueSetup({ httpClient: true, fetch: true });
+      await startSpan({ name: 'POST /api/chat' }, async () => {
+        await get('/before');
+        await startSpan({ name: 'llm', op: 'gen_ai.chat' }, async () => {});
+        await get('/after');
+        await (await fetch(`${url}/after-fetch`)).text();
+      });
+      assert.deepEqual(
+        seen.map((r) => [r.path, r.sentryTrace.slice(-2), r.traceparent.slice(-2), r.sampled]),
+        [
+          ['/before', '-0', '02', 'false'],
+          ['/after', '-1', '03', 'true'],
+          ['/after-fetch', '-1', '03', 'true'],
+        ],
+      );
+      // The client spans are part of the rescued trace, the one made before the promotion included.
+      assert.equal(t.spans().filter((s) => s.op === 'http.client').length, 3);
+    } finally {
+      downstream.close();
+    }
   });
 });

@@ -107,8 +107,15 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+  const tail = server.config.tailSampling;
+  const n = tail?.policies.length ?? 0;
+  const tailLine =
+    tail === undefined
+      ? ''
+      : `Tail sampling: ${tail.file} (${n} ${n === 1 ? 'policy' : 'policies'}, decided ${tail.decisionWaitMs} ms after the root)\n`;
+  // One write: whoever waits for the DSN line gets the whole banner.
   process.stdout.write(
-    `Sieve is running.\nUI: ${server.url}/\nDSN: ${server.dsn}\nOTLP: ${server.url} (Authorization: Bearer ${server.config.publicKey})\nData: ${dataLocation(server.config)}\n`,
+    `Sieve is running.\nUI: ${server.url}/\nDSN: ${server.dsn}\nOTLP: ${server.url} (Authorization: Bearer ${server.config.publicKey})\nData: ${dataLocation(server.config)}\n${tailLine}`,
   );
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {

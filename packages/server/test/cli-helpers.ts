@@ -100,12 +100,16 @@ export async function sendThenKill9(
     }
   });
   while (acknowledged.length < options.minAcknowledged) await new Promise((r) => setTimeout(r, 5));
-  await options.beforeKill?.();
   const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(senders);
-  await exited;
+  try {
+    await options.beforeKill?.();
+  } finally {
+    // Killed even when a check before the kill fails, so a failing test never leaves a server behind.
+    server.child.kill('SIGKILL');
+    stop = true;
+    await Promise.all(senders);
+    await exited;
+  }
   return acknowledged;
 }
 

@@ -132,6 +132,10 @@ test('kill -9 with undecided traces held: every acknowledged span is stored afte
     minAcknowledged: 100,
     idSuffix: 'b',
     beforeKill: async () => {
+      assert.match(
+        server.output(),
+        /Tail sampling: \S+policy\.json \(1 policy, decided 3600000 ms after the root\)/,
+      );
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
         tailSampling: { heldTraces: number };
       };

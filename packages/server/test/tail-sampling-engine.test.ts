@@ -83,10 +83,33 @@ describe('tail-sampling engine (injected clock)', () => {
     const quantity = (category: string) =>
       reports.find((r) => r.reason === 'tail_sampling' && r.category === category)?.quantity;
     assert.equal(quantity('span'), 3, 'the dropped root and its 2 late spans');
-    assert.equal(quantity('transaction'), 1);
+    assert.equal(quantity('transaction'), 1, 'the dropped root; the late spans are not segments');
     assert.deepEqual(e.takeDropReports(5_000), [], 'reported once');
+    // A downstream service's segment arriving late: one more transaction dropped.
+    e.offer([child(unlucky, 9, { isSegment: true, serviceName: 'worker' })], [], 6_000);
+    assert.deepEqual(
+      e.takeDropReports(6_000).map((r) => [r.category, r.quantity]),
+      [
+        ['span', 1],
+        ['transaction', 1],
+      ],
+    );
     assert.equal(e.stats.lateSpansKept, 1);
-    assert.equal(e.stats.lateSpansDropped, 2);
+    assert.equal(e.stats.lateSpansDropped, 3);
+  });
+
+  test('a span offered twice (a retried request) is held once', () => {
+    const e = engine([{ type: 'drop' }]);
+    const t = traceIdOf(6);
+    e.offer([rootOf(t), child(t, 1)], [], 0);
+    const again = e.offer([rootOf(t), child(t, 1), child(t, 2)], [], 10);
+    assert.deepEqual(
+      again.held.map((s) => s.spanId),
+      [child(t, 2).spanId],
+    );
+    assert.equal(e.stats.heldSpans, 3);
+    e.due(1_000);
+    assert.equal(e.takeDropReports(0).find((r) => r.category === 'span')?.quantity, 3);
   });
 
   test('a 100 000-span trace: held spans stay within maxSpans, decided early, every span accounted for', () => {

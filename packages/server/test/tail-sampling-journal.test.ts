@@ -168,3 +168,29 @@ test('segments rotate; a segment stays while a trace in it is undecided', async 
   await sampler.stop();
   assert.ok(!(await files()).includes(first!), 'released once trace 1 was decided and committed');
 });
+
+test('overflow: traces decided early for the bounds are visible in the sampling stats', async () => {
+  const store = await openStore();
+  const sampler = await TailSampler.start({
+    settings: parsePolicyFile(JSON.stringify({ maxTraces: 5, policies: [{ type: 'error' }] }), 'policy.json'),
+    store,
+    dataDir: await tempDir(),
+    now: () => 0,
+    tickMs: 0,
+  });
+  for (let n = 1; n <= 20; n++) await sampler.write(traceBatch(n, 3), noRest);
+  await sampler.settled();
+  assert.equal(sampler.stats.heldTraces, 5);
+  assert.equal(sampler.stats.earlyDecisions, 15);
+  const { dropped } = await store.samplingStats({ projectId: 1 });
+  assert.deepEqual(
+    dropped
+      .filter((d) => d.reason === 'tail_sampling_overflow')
+      .sort((a, b) => a.category.localeCompare(b.category)),
+    [
+      { reason: 'tail_sampling_overflow', category: 'span', quantity: 45 },
+      { reason: 'tail_sampling_overflow', category: 'transaction', quantity: 15 },
+    ],
+  );
+  await sampler.stop();
+});

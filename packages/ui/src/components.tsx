@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError } from './api';
+import type { ApiError, FetchState, PagedState } from './api';
 import { isTypingTarget, moveSelection } from './lib/keys';
 import { RANGES } from './lib/route';
 import type { SpanStatus } from './types';
@@ -120,23 +120,27 @@ export function useListNav(keys: readonly string[], open: (index: number) => voi
   return selected;
 }
 
-/** "Load more" for cursor pages, with its own error line. */
-export function LoadMore(props: {
-  cursor: string | null;
-  loading: boolean;
-  error?: string;
-  onLoad: () => void;
-}) {
+/** "Load more" for a cursor-paged list, with its own error line. */
+export function LoadMore(props: { list: PagedState<{ nextCursor: string | null }> }) {
+  const { list } = props;
   return (
     <>
-      {props.error && <p class="error-text">Could not load more: {props.error}</p>}
-      {props.cursor && (
+      {list.moreError && <p class="error-text">Could not load more: {list.moreError}</p>}
+      {list.nextCursor && (
         <p>
-          <button type="button" onClick={props.onLoad} disabled={props.loading}>
-            {props.loading ? 'Loading…' : 'Load more'}
+          <button type="button" onClick={list.loadMore} disabled={list.loadingMore}>
+            {list.loadingMore ? 'Loading…' : 'Load more'}
           </button>
         </p>
       )}
     </>
   );
+}
+
+/** A request's error banner (retried by itself) or its loading line, whichever applies. */
+export function FetchStatus(props: { state: FetchState<unknown>; what: string }) {
+  const { state } = props;
+  if (state.error) return <ErrorBanner error={state.error} retryAt={state.retryAt} onRetry={state.reload} />;
+  if (state.loading && state.data === undefined) return <Loading what={props.what} />;
+  return null;
 }

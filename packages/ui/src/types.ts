@@ -104,32 +104,8 @@ export interface ServerInfo {
   publicKey: string;
 }
 
-export interface AgentRunSummary {
-  traceId: string;
-  spanId: string;
-  name: string;
-  operation: string | null;
-  agentName: string | null;
-  models: string[];
-  startTime: number;
-  endTime: number;
-  durationMs: number;
-  status: SpanStatus;
-  spanCount: number;
-  errorCount: number;
-  llmCalls: number;
-  toolCalls: number;
-  handoffs: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number | null;
-  serviceName: string | null;
-}
-
-export interface AgentRunPage {
-  runs: AgentRunSummary[];
-  nextCursor: string | null;
-}
+// The agent-run shapes are the server's own (one definition; type-only, nothing of the server is bundled).
+export type { AgentRunPage, AgentRunSummary } from '../../server/src/store.ts';
 
 export interface MetricResult {
   name: string;

@@ -23,6 +23,12 @@ const UI_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 /** A root and 300 batches of a parent and nine children. */
+/**
+ * A long attribute value (the SDK caps strings at 8192 characters) with characters that trip naive
+ * renderers: an RTL override, an emoji, a combining mark.
+ */
+const HUGE = `\u202e🙂e\u0301${'x'.repeat(8000)}`;
+
 const BIG_TRACE_SPANS = 1 + 300 * 10;
 
 /** An agent run as an agent framework would record it: two LLM calls and a tool between them, a log, an error. */
@@ -48,6 +54,7 @@ function sendAgentRun(): string {
             'gen_ai.input.messages': JSON.stringify([{ role: 'user', content: 'Weather in Paris?' }]),
             'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', tool_calls: ['get_weather'] }]),
             'user.note': HOSTILE,
+            'debug.payload': HUGE,
           },
         },
         () => {
@@ -137,6 +144,11 @@ describe('web UI in Chromium', { skip }, () => {
     });
     traceId = sendAgentRun();
     Sieve.startSpan({ name: 'GET /health', op: 'http.server' }, () => {});
+    // What the SDK's trace rescue writes on the root of a trace it kept after a head-sampling drop.
+    Sieve.startSpan(
+      { name: 'POST /checkout', op: 'http.server', attributes: { 'sieve.rescued': 'error' } },
+      () => {},
+    );
     bigTraceId = sendBigTrace(BIG_TRACE_SPANS);
     for (const [model, input, output, seconds, cost] of [
       ['gpt-4o', 1200, 340, 1.4, 0.0065],
@@ -155,7 +167,7 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await Sieve.flush(10_000), true);
     await eventually(async () => {
       const { body } = await getJson(server, '/api/v1/traces?limit=10');
-      return (body as { traces: unknown[] }).traces.length >= 3 ? true : undefined;
+      return (body as { traces: unknown[] }).traces.length >= 4 ? true : undefined;
     });
 
     browser = await chromium.launch({
@@ -189,7 +201,7 @@ describe('web UI in Chromium', { skip }, () => {
     await row.waitFor();
     assert.match(await text(row), /gpt-4o/);
     assert.match(await text(row), /1\.5k in \/ 400 out/);
-    assert.equal(await page.getByTestId('trace-row').count(), 3);
+    assert.equal(await page.getByTestId('trace-row').count(), 4);
     await shot('traces');
 
     await row.getByRole('link', { name: 'invoke_agent support' }).click();
@@ -210,6 +222,9 @@ describe('web UI in Chromium', { skip }, () => {
     // User text is shown as text, never parsed as HTML.
     assert.ok(attributes.includes(HOSTILE));
     assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
+    // A huge value shows its start and a button for the rest; the page stays responsive.
+    await detail.getByRole('button', { name: /show all 8,005 characters/ }).waitFor();
+    assert.match(attributes, /debug\.payload\s+\u202e🙂e\u0301x{100}/);
     await shot('trace');
 
     // The selected span is part of the URL: a reload shows the same panel.
@@ -375,7 +390,9 @@ describe('web UI in Chromium', { skip }, () => {
   test('a deep link with filters fills the form and filters the list', async () => {
     await page.goto(`${server.url}/#/traces?hasAi=false&q=health`);
     const rows = page.getByTestId('trace-row');
-    await rows.first().waitFor();
+    // A hash navigation keeps the previous list on screen until the new one loads: wait for a row that
+    // only the filtered list has before counting.
+    await rows.filter({ hasText: 'GET /health' }).first().waitFor();
     assert.equal(await rows.count(), 1);
     assert.match(await text(rows.first()), /GET \/health/);
     assert.equal(await page.locator('input[name=q]').inputValue(), 'health');
@@ -402,10 +419,10 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByTestId('sampling-roots').waitFor();
     assert.match(await text(page.getByTestId('sampling-roots')), /invoke_agent support/);
     await page.locator('.card canvas').first().waitFor();
-    assert.match(
-      (await page.getByTestId('rescued-link').getAttribute('href')) ?? '',
-      /attr=sieve\.rescued%3Dtrue/,
-    );
+    assert.match((await page.getByTestId('rescued-link').getAttribute('href')) ?? '', /q=sieve\.rescued$/);
+    await page.getByTestId('rescued-link').click();
+    await page.getByTestId('trace-row').filter({ hasText: 'POST /checkout' }).waitFor();
+    assert.equal(await page.getByTestId('trace-row').count(), 1);
     await shot('sampling');
   });
 

@@ -78,6 +78,8 @@ interface HeldTrace {
   readonly projectId: number;
   readonly traceId: string;
   readonly spans: SpanRow[];
+  /** Span ids held: a retried request (or a journal read back twice) does not hold a span twice. */
+  readonly spanIds: Set<string>;
   bytes: number;
   hasErrorEvent: boolean;
   readonly firstSeen: number;
@@ -93,8 +95,9 @@ interface Remembered {
 
 /** A rough size of a held span (JS strings are UTF-16; objects and numbers have fixed overheads). */
 export function estimateSpanBytes(span: SpanRow): number {
+  // 400: the object and its fixed fields; 64: its entry in the trace's span-id set.
   let bytes =
-    400 + 2 * (span.name.length + span.traceId.length + span.spanId.length + (span.op?.length ?? 0));
+    464 + 2 * (span.name.length + span.traceId.length + span.spanId.length + (span.op?.length ?? 0));
   const attributes = span.attributes;
   for (const key in attributes) {
     const value = attributes[key]!;
@@ -181,14 +184,17 @@ export class TailSamplingEngine {
           this.counters.lateSpansKept++;
         } else {
           this.countDrop(span.projectId, remembered.reason, 'span', 1);
+          if (span.isSegment) this.countDrop(span.projectId, remembered.reason, 'transaction', 1);
           this.counters.lateSpansDropped++;
         }
         continue;
       }
-      const bytes = estimateSpanBytes(span);
       let trace = this.held.get(key);
       if (trace === undefined) trace = this.startTrace(key, span.projectId, span.traceId, now, decided);
+      else if (trace.spanIds.has(span.spanId)) continue;
+      const bytes = estimateSpanBytes(span);
       trace.spans.push(span);
+      trace.spanIds.add(span.spanId);
       trace.bytes += bytes;
       this.tag(trace, tag);
       this.heldSpans++;
@@ -281,6 +287,7 @@ export class TailSamplingEngine {
       projectId,
       traceId,
       spans: [],
+      spanIds: new Set(),
       bytes: 0,
       hasErrorEvent: false,
       firstSeen: now,

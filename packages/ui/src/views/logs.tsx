@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { usePagedApi } from '../api';
-import { ErrorBanner, Loading, LoadMore, useListNav } from '../components';
+import { FetchStatus, LoadMore, useListNav } from '../components';
 import { formatTime, formatValue } from '../lib/format';
 import { formatRoute, queryString, timeWindow, type ViewParams } from '../lib/route';
 import type { ErrorPage, LogPage } from '../types';
@@ -71,10 +71,7 @@ export function LogsView(props: { params: ViewParams }) {
           { key: 'traceId', label: 'Trace id', size: 20 },
         ]}
       />
-      {list.first.error && (
-        <ErrorBanner error={list.first.error} retryAt={list.first.retryAt} onRetry={list.first.reload} />
-      )}
-      {list.first.loading && !list.first.data && !list.first.error && <Loading what="logs" />}
+      <FetchStatus state={list.first} what="logs" />
       {list.first.data && logs.length === 0 && (
         <p class="empty" data-testid="no-logs">
           No logs {Object.keys(params).length > 0 ? 'match these filters' : 'yet'}. Logs come from{' '}
@@ -120,12 +117,7 @@ export function LogsView(props: { params: ViewParams }) {
           </table>
         </div>
       )}
-      <LoadMore
-        cursor={list.nextCursor}
-        loading={list.loadingMore}
-        error={list.moreError}
-        onLoad={list.loadMore}
-      />
+      <LoadMore list={list} />
     </div>
   );
 }
@@ -156,10 +148,7 @@ export function ErrorsView(props: { params: ViewParams }) {
         label="Error filters"
         fields={[{ key: 'q', label: 'Search', placeholder: 'type or message', grow: true }]}
       />
-      {list.first.error && (
-        <ErrorBanner error={list.first.error} retryAt={list.first.retryAt} onRetry={list.first.reload} />
-      )}
-      {list.first.loading && !list.first.data && !list.first.error && <Loading what="errors" />}
+      <FetchStatus state={list.first} what="errors" />
       {list.first.data && errors.length === 0 && (
         <p class="empty" data-testid="no-errors">
           No errors {Object.keys(params).length > 0 ? 'match these filters' : 'yet'}. Errors come from{' '}
@@ -199,12 +188,7 @@ export function ErrorsView(props: { params: ViewParams }) {
           </table>
         </div>
       )}
-      <LoadMore
-        cursor={list.nextCursor}
-        loading={list.loadingMore}
-        error={list.moreError}
-        onLoad={list.loadMore}
-      />
+      <LoadMore list={list} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading } from '../components';
+import { FetchStatus } from '../components';
 import { type Aggregate, chooseInterval, READY_VIEWS, type ReadyView, toChartData } from '../lib/chart';
 import { formatCompact, formatCost, formatDuration } from '../lib/format';
 import { queryString, RANGES, timeWindow, type ViewParams } from '../lib/route';
@@ -63,8 +63,7 @@ function MetricChart(props: { spec: ChartSpec; params: ViewParams; big?: boolean
           {unit ? ` · ${unit}` : ''}
         </span>
       </div>
-      {result.error && <ErrorBanner error={result.error} retryAt={result.retryAt} onRetry={result.reload} />}
-      {result.loading && !result.data && !result.error && <Loading what="the chart" />}
+      <FetchStatus state={result} what="the chart" />
       {data && data.times.length === 0 && (
         <p class="muted chart-empty" data-testid="metric-empty">
           No <code>{spec.name}</code> data in this time range.

@@ -1,7 +1,7 @@
 import { useApi } from '../api';
 import type { ServerInfo } from '../types';
 
-function Snippet(props: { title: string; code: string }) {
+export function Snippet(props: { title: string; code: string }) {
   return (
     <div class="snippet">
       <div class="snippet-head">

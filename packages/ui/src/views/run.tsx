@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading, StatusBadge } from '../components';
+import { FetchStatus, StatusBadge } from '../components';
 import {
   formatCost,
   formatCount,
@@ -109,8 +109,7 @@ export function RunView(props: { traceId: string; spanId: string }) {
           open in the trace waterfall
         </a>
       </div>
-      {trace.error && <ErrorBanner error={trace.error} retryAt={trace.retryAt} onRetry={trace.reload} />}
-      {trace.loading && !trace.data && !trace.error && <Loading what="the run" />}
+      <FetchStatus state={trace} what="the run" />
       {trace.data && !root && (
         <p class="empty">
           Span <code>{props.spanId}</code> is not in this trace.{' '}

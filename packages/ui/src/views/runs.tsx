@@ -1,10 +1,11 @@
 import { useMemo } from 'preact/hooks';
 import { usePagedApi } from '../api';
-import { ErrorBanner, Loading, LoadMore, StatusBadge, useListNav } from '../components';
+import { FetchStatus, LoadMore, StatusBadge, useListNav } from '../components';
 import { formatAgo, formatCost, formatDuration, formatNumber, formatTime, formatTokens } from '../lib/format';
 import { formatRoute, queryString, timeWindow, type ViewParams } from '../lib/route';
 import type { AgentRunPage, AgentRunSummary } from '../types';
 import { FilterForm } from './filter-form';
+import { Snippet } from './onboarding';
 
 export function runHref(run: { traceId: string; spanId: string }): string {
   return formatRoute({ view: 'run', traceId: run.traceId, spanId: run.spanId });
@@ -98,16 +99,43 @@ export function RunsView(props: { params: ViewParams }) {
           },
         ]}
       />
-      {list.first.error && (
-        <ErrorBanner error={list.first.error} retryAt={list.first.retryAt} onRetry={list.first.reload} />
-      )}
-      {list.first.loading && !list.first.data && !list.first.error && <Loading what="agent runs" />}
+      <FetchStatus state={list.first} what="agent runs" />
       {list.first.data && runs.length === 0 && (
         <p class="empty" data-testid="no-runs">
           No agent runs {Object.keys(params).length > 0 ? 'match these filters' : 'yet'}. A run is a span with{' '}
           <code>gen_ai.operation.name</code> (<code>invoke_agent</code>, <code>chat</code>, …) whose parent is
           not an AI span. <a href="#/traces">See all traces</a>
         </p>
+      )}
+      {list.first.data && runs.length === 0 && Object.keys(params).length === 0 && (
+        <div class="onboarding">
+          <Snippet
+            title="Record an agent run with @sieve/sdk"
+            code={`import * as Sieve from '@sieve/sdk';
+
+await Sieve.startSpan(
+  { name: 'invoke_agent support', op: 'gen_ai.invoke_agent',
+    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support' } },
+  async () => {
+    await Sieve.startSpan(
+      { name: 'chat gpt-4o', op: 'gen_ai.chat',
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } },
+      async (span) => {
+        const reply = await callModel();
+        span.setAttribute('gen_ai.usage.input_tokens', reply.usage.input_tokens);
+        span.setAttribute('gen_ai.usage.output_tokens', reply.usage.output_tokens);
+      });
+    await Sieve.startSpan(
+      { name: 'execute_tool get_weather', op: 'gen_ai.execute_tool',
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather' } },
+      () => getWeather('Paris'));
+  });`}
+          />
+          <p class="muted small">
+            Spans from the OpenTelemetry GenAI conventions, the Vercel AI SDK, OpenInference and OpenLLMetry
+            are recognised too.
+          </p>
+        </div>
       )}
       {runs.length > 0 && (
         <div class="table-wrap">
@@ -133,12 +161,7 @@ export function RunsView(props: { params: ViewParams }) {
           </table>
         </div>
       )}
-      <LoadMore
-        cursor={list.nextCursor}
-        loading={list.loadingMore}
-        error={list.moreError}
-        onLoad={list.loadMore}
-      />
+      <LoadMore list={list} />
     </div>
   );
 }

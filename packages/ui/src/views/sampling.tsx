@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading, Section } from '../components';
+import { FetchStatus, Section } from '../components';
 import { chooseInterval, samplingChartData } from '../lib/chart';
 import { formatCompact, formatNumber, formatPercent } from '../lib/format';
 import { formatRoute, queryString, RANGES, timeWindow, type ViewParams } from '../lib/route';
@@ -35,7 +35,8 @@ export function SamplingView(props: { params: ViewParams }) {
   const stats = useApi<SamplingStats>(path);
   const s = stats.data;
   const chart = useMemo(() => (s ? samplingChartData(s.timeline) : undefined), [s]);
-  const rescuedHref = formatRoute({ view: 'traces', filters: { attr: `${RESCUED_ATTRIBUTE}=true` } });
+  // The attribute's value is the reason (error, agent run, …): the text search finds its name in any value.
+  const rescuedHref = formatRoute({ view: 'traces', filters: { q: RESCUED_ATTRIBUTE } });
   const keptShare = s && s.stored.weightedTraces > 0 ? s.stored.traces / s.stored.weightedTraces : undefined;
   const droppedTotal = s ? s.dropped.reduce((sum, d) => sum + d.quantity, 0) : 0;
   return (
@@ -51,8 +52,7 @@ export function SamplingView(props: { params: ViewParams }) {
         label="Sampling time range"
         allTime={`last ${DEFAULT_RANGE}`}
       />
-      {stats.error && <ErrorBanner error={stats.error} retryAt={stats.retryAt} onRetry={stats.reload} />}
-      {stats.loading && !s && !stats.error && <Loading what="sampling figures" />}
+      <FetchStatus state={stats} what="sampling figures" />
       {s && (
         <>
           <div class="stats" data-testid="sampling-stats">

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApi } from '../api';
-import { ErrorBanner, Loading, Section } from '../components';
+import { ErrorBanner, FetchStatus, Section } from '../components';
 import {
   formatCost,
   formatDuration,
@@ -51,6 +51,7 @@ function WaterfallRows(props: {
   selectedId: string | undefined;
 }) {
   const { rows } = props.layout;
+  const showService = useMemo(() => new Set(rows.map((r) => r.span.serviceName ?? '')).size > 1, [rows]);
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -93,6 +94,7 @@ function WaterfallRows(props: {
             traceId={props.traceId}
             row={row}
             selected={row.span.spanId === props.selectedId}
+            showService={showService}
           />
         ))}
       </ol>
@@ -100,7 +102,13 @@ function WaterfallRows(props: {
   );
 }
 
-function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; selected: boolean }) {
+function WaterfallRowView(props: {
+  traceId: string;
+  row: WaterfallRow<Span>;
+  selected: boolean;
+  /** The trace crosses services: each row names its own. */
+  showService: boolean;
+}) {
   const { row, traceId } = props;
   const span = row.span;
   const ai = isAi(span);
@@ -127,8 +135,9 @@ function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; sel
             )}
             <span class="wf-title">{span.name}</span>
           </span>
-          {(span.op || label) && (
+          {(span.op || label || props.showService) && (
             <span class="wf-line small">
+              {props.showService && span.serviceName && <span class="service">{span.serviceName}</span>}
               {span.op && <span class="muted">{span.op}</span>}
               {label && <span class="wf-ai">{span.op ? ` · ${label}` : label}</span>}
             </span>
@@ -143,6 +152,24 @@ function WaterfallRowView(props: { traceId: string; row: WaterfallRow<Span>; sel
         <span class="wf-dur num small">{duration}</span>
       </a>
     </li>
+  );
+}
+
+/** Characters of an attribute value shown before "show all": a megabyte prompt must not stall the panel. */
+const VALUE_PREVIEW = 400;
+
+function AttributeValue(props: { text: string }) {
+  const [all, setAll] = useState(false);
+  const long = props.text.length > VALUE_PREVIEW;
+  return (
+    <span class="attr-value">
+      {long && !all ? `${props.text.slice(0, VALUE_PREVIEW)}…` : props.text}
+      {long && !all && (
+        <button type="button" class="small" onClick={() => setAll(true)}>
+          show all {formatNumber(props.text.length)} characters
+        </button>
+      )}
+    </span>
   );
 }
 
@@ -197,7 +224,7 @@ function SpanDetail(props: { span: Span }) {
               <tr key={k}>
                 <th scope="row">{k}</th>
                 <td>
-                  <span class="attr-value">{formatValue(s.attributes[k])}</span>
+                  <AttributeValue text={formatValue(s.attributes[k])} />
                 </td>
               </tr>
             ))}
@@ -306,8 +333,7 @@ export function TraceView(props: { traceId: string; spanId: string | undefined }
         <h1>{root?.name ?? 'Trace'}</h1>
         <code class="muted small">{traceId}</code>
       </div>
-      {trace.error && <ErrorBanner error={trace.error} retryAt={trace.retryAt} onRetry={trace.reload} />}
-      {trace.loading && !trace.data && !trace.error && <Loading what="the trace" />}
+      <FetchStatus state={trace} what="the trace" />
       {trace.data && (
         <>
           <p class="summary">

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { getJson, usePagedApi } from '../api';
-import { ErrorBanner, Loading, LoadMore, StatusBadge, useListNav } from '../components';
+import { FetchStatus, LoadMore, StatusBadge, useListNav } from '../components';
 import {
   formatAgo,
   formatCompact,
@@ -301,8 +301,7 @@ export function TracesView(props: { filters: TraceFilters }) {
         )}
       </div>
       <FilterBar filters={filters} />
-      {first.error && <ErrorBanner error={first.error} retryAt={first.retryAt} onRetry={first.reload} />}
-      {first.loading && !first.data && !first.error && <Loading what="traces" />}
+      <FetchStatus state={first} what="traces" />
       {first.data && traces.length === 0 && !hasFilters(filters) && <Onboarding />}
       {first.data && traces.length === 0 && hasFilters(filters) && (
         <p class="empty" data-testid="no-match">
@@ -337,12 +336,7 @@ export function TracesView(props: { filters: TraceFilters }) {
           </table>
         </div>
       )}
-      <LoadMore
-        cursor={list.nextCursor}
-        loading={list.loadingMore}
-        error={list.moreError}
-        onLoad={list.loadMore}
-      />
+      <LoadMore list={list} />
     </div>
   );
 }
