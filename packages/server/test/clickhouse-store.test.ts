@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { MIGRATIONS, type Migration } from '../src/storage/clickhouse/schema.js';
-import { str } from '../src/storage/clickhouse/sql.js';
+import { dayOf, str } from '../src/storage/clickhouse/sql.js';
 import { ClickHouseStore } from '../src/storage/clickhouse/store.js';
 import { parseClickHouseUrl, redactedClickHouseUrl } from '../src/storage/clickhouse/url.js';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
@@ -138,6 +138,45 @@ describe('ClickHouseStore', { skip: clickhouseSkip() }, () => {
         logs.map((l) => l.attributes).reverse(),
         nasty.map((body, i) => ({ body, [body]: i })),
       );
+      await store.close();
+    });
+
+    test('a retry after a commit failed between spans and summary makes the trace visible', async () => {
+      const store = await openStore();
+      const spans = trace({ start: T0, children: 2 });
+      // What a failed commit leaves: the spans inserted, their summary not.
+      const client = createClient({
+        url: ch.httpUrl,
+        database: store.target.database,
+        log: { level: ClickHouseLogLevel.OFF },
+      });
+      await client.insert({
+        table: 'spans',
+        format: 'JSONEachRow',
+        values: spans.map((s) => ({
+          project_id: 1,
+          day: dayOf(s.startTime),
+          trace_id: s.traceId,
+          span_id: s.spanId,
+          parent_span_id: s.parentSpanId,
+          name: s.name,
+          op: s.op,
+          status: s.status,
+          start_time: s.startTime,
+          end_time: s.endTime,
+          is_segment: s.isSegment ? 1 : 0,
+          weight: s.weight,
+          attributes: '{}',
+          source: 'sentry',
+        })),
+      });
+      await client.close();
+      assert.deepEqual(await store.getTrace(1, spans[0]!.traceId), [], 'no summary, not found');
+      await store.write(batch({ spans }));
+      assert.equal((await store.getTrace(1, spans[0]!.traceId)).length, 3);
+      const page = await store.listTraces({ projectId: 1, limit: 10 });
+      assert.equal(page.traces[0]?.spanCount, 3);
+      assert.equal(store.stats.duplicates, 3);
       await store.close();
     });
 

@@ -23,8 +23,9 @@ import { dayOf, int, strList, tsvRow } from './sql.js';
  *    inserted.
  *
  * ClickHouse has no multi-table transactions: a commit that fails part-way rejects all its writes,
- * and their retry is idempotent for spans and errors (deduplicated) but may store logs, metrics or
- * client reports inserted before the failure twice.
+ * and their retry is idempotent for spans and errors (deduplicated; a retry also recomputes the
+ * summaries of its traces, so spans whose summary insert failed become visible) but may store logs,
+ * metrics or client reports inserted before the failure twice.
  */
 
 /** Rows encoded between two yields to the event loop. */
@@ -445,13 +446,14 @@ export class ClickHouseWriter {
       const stored = await this.storedSpanKeys(projectId, list);
       for (const s of list) if (!stored.has(`${s[1]}\u0000${s[2]}`)) fresh.push(s);
     }
-    const duplicates = spans.length - fresh.length;
-    if (fresh.length === 0) return duplicates;
-    await this.insert('spans', SPAN_COLUMNS, fresh, spanRow);
-    for (const [projectId, list] of byProject(fresh, (s) => s[0])) {
+    if (fresh.length > 0) await this.insert('spans', SPAN_COLUMNS, fresh, spanRow);
+    // Every trace of the group, not only those that got new spans: when an earlier commit inserted
+    // spans and then failed before their summary, the client's retry finds only duplicates, and
+    // this is what makes the trace visible (summaries are recomputed, so doing it again is harmless).
+    for (const [projectId, list] of byProject(spans, (s) => s[0])) {
       await this.refreshSummaries(projectId, list);
     }
-    return duplicates;
+    return spans.length - fresh.length;
   }
 
   /** (trace id, span id) of the stored spans among these (a repeated span has the same start, so the same day). */
