@@ -1,7 +1,9 @@
 // Benchmark of the DuckDB store: ingest throughput and query latencies at ~1M spans.
 //
-//   node --import tsx bench/server-store.mjs [spans=1000000] [--keep]
+//   node --import tsx bench/server-store.mjs [spans=1000000] [--keep] [--clickhouse=<url>]
 //
+// With --clickhouse=http://host:8123/db the same run goes to the ClickHouse store instead
+// (store-backends.mjs runs both against a clickhouse-server of its own and prints the ratios).
 // Writes spans (with a few logs and metrics per request-sized batch) through DuckDbStore.write
 // with 16 writes in flight, as concurrent ingest requests would, then times each query. The data
 // generation is outside the timed sections. Figures are printed, not asserted.
@@ -9,10 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClickHouseStore } from '../packages/server/src/storage/clickhouse/index.ts';
 import { DuckDbStore } from '../packages/server/src/storage/duckdb/index.ts';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const keep = process.argv.includes('--keep');
+const clickhouseUrl = process.argv.find((a) => a.startsWith('--clickhouse='))?.slice('--clickhouse='.length);
 const SPANS_PER_TRACE = 10;
 const BATCH_SPANS = 500;
 const IN_FLIGHT = 16;
@@ -149,7 +153,7 @@ async function time(label, n, fn) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sieve-bench-'));
-const store = new DuckDbStore({ dataDir: dir });
+const store = clickhouseUrl ? new ClickHouseStore({ url: clickhouseUrl }) : new DuckDbStore({ dataDir: dir });
 await store.open();
 // Event-loop lateness while writing: how long ingest work holds the loop (a 5 ms interval probe).
 let maxLate = 0;
@@ -244,9 +248,7 @@ const deleted = await store.deleteOlderThan(t0 + total * SPAN_GAP_MS * 0.1);
 console.log(`deleteOlderThan (oldest ~10%): ${deleted} rows in ${(performance.now() - tDel).toFixed(0)} ms`);
 
 await store.close();
-const file = join(dir, 'sieve.duckdb');
-console.log(
-  `file ${(statSync(file).size / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
-);
+const size = clickhouseUrl ? '' : `file ${(statSync(join(dir, 'sieve.duckdb')).size / 1e6).toFixed(0)} MB; `;
+console.log(`${size}rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
 if (keep) console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });

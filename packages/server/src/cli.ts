@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, HELP, isLoopback, resolveConfig, type ServeConfig } from './config.js';
 import { buildApp } from './server/app.js';
+import { ClickHouseStore } from './storage/clickhouse/store.js';
+import { redactedClickHouseUrl } from './storage/clickhouse/url.js';
 import { ThreadedDuckDbStore } from './storage/duckdb/thread.js';
 import type { Store } from './store.js';
 import { storeLeftoverJournal, TailSampler } from './tail-sampling/tail-sampler.js';
@@ -19,8 +21,8 @@ export interface RunningServer {
 }
 
 function createStore(config: ServeConfig): Store {
-  if (config.storage === 'clickhouse') {
-    throw new ConfigError('--storage clickhouse is not available in this version yet; use --storage duckdb');
+  if (config.storage === 'clickhouse' && config.clickhouseUrl !== undefined) {
+    return new ClickHouseStore({ url: config.clickhouseUrl });
   }
   // The store runs on a thread of its own, so commits do not wait behind request parsing.
   return new ThreadedDuckDbStore({ dataDir: config.dataDir });
@@ -71,6 +73,13 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   };
 }
 
+/** Where the data goes, for the start banner (never the ClickHouse password). */
+function dataLocation(config: ServeConfig): string {
+  return config.storage === 'clickhouse' && config.clickhouseUrl !== undefined
+    ? `ClickHouse ${redactedClickHouseUrl(config.clickhouseUrl)}`
+    : config.dataDir;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -106,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       : `Tail sampling: ${tail.file} (${n} ${n === 1 ? 'policy' : 'policies'}, decided ${tail.decisionWaitMs} ms after the root)\n`;
   // One write: whoever waits for the DSN line gets the whole banner.
   process.stdout.write(
-    `Sieve is running.\nUI: ${server.url}/\nDSN: ${server.dsn}\nOTLP: ${server.url} (Authorization: Bearer ${server.config.publicKey})\nData: ${server.config.dataDir}\n${tailLine}`,
+    `Sieve is running.\nUI: ${server.url}/\nDSN: ${server.dsn}\nOTLP: ${server.url} (Authorization: Bearer ${server.config.publicKey})\nData: ${dataLocation(server.config)}\n${tailLine}`,
   );
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseClickHouseUrl } from './storage/clickhouse/url.js';
 import { loadPolicyFile, PolicyFileError, type TailSamplingSettings } from './tail-sampling/policy-file.js';
 
 export interface ServeConfig {
@@ -30,8 +31,8 @@ export class ConfigError extends Error {
 export const HELP = `Usage: sieve serve [options]
 
 Runs the Sieve server: ingests Sentry envelopes (POST /api/<project>/envelope/) and OTLP/HTTP
-(POST /v1/traces, /v1/logs, /v1/metrics; protobuf or JSON), stores them in embedded DuckDB, and
-serves the query API under /api/v1/ and the web UI at /.
+(POST /v1/traces, /v1/logs, /v1/metrics; protobuf or JSON), stores them in embedded DuckDB (or in
+ClickHouse with --storage clickhouse), and serves the query API under /api/v1/ and the web UI at /.
 
 Options (each also read from the environment variable shown):
   --port <n>              port to listen on (SIEVE_PORT, default 4318, the OTLP/HTTP port)
@@ -39,7 +40,9 @@ Options (each also read from the environment variable shown):
                           key are accepted into the default project only on a loopback address.
   --data-dir <dir>        where the database and the generated key live (SIEVE_DATA_DIR, default ./.sieve)
   --storage <kind>        duckdb | clickhouse (SIEVE_STORAGE, default duckdb)
-  --clickhouse-url <url>  ClickHouse HTTP URL for --storage clickhouse (SIEVE_CLICKHOUSE_URL)
+  --clickhouse-url <url>  ClickHouse HTTP interface for --storage clickhouse, as
+                          http://user:password@host:8123/database (SIEVE_CLICKHOUSE_URL; the database,
+                          default "sieve", and its tables are created when missing; ClickHouse 18.16+)
   --public-key <key>      the default project's DSN key (SIEVE_PUBLIC_KEY; generated and kept in
                           <data-dir>/config.json when absent)
   --retention-days <n>    delete data older than n days; 0 keeps everything (SIEVE_RETENTION_DAYS, default 30)
@@ -104,8 +107,15 @@ export async function resolveConfig(
     throw new ConfigError(`--storage must be duckdb or clickhouse, got "${storage}"`);
   }
   const clickhouseUrl = pick('clickhouse-url', 'SIEVE_CLICKHOUSE_URL');
-  if (storage === 'clickhouse' && clickhouseUrl === undefined) {
-    throw new ConfigError('--storage clickhouse needs --clickhouse-url (or SIEVE_CLICKHOUSE_URL)');
+  if (storage === 'clickhouse') {
+    if (clickhouseUrl === undefined) {
+      throw new ConfigError('--storage clickhouse needs --clickhouse-url (or SIEVE_CLICKHOUSE_URL)');
+    }
+    try {
+      parseClickHouseUrl(clickhouseUrl);
+    } catch (error) {
+      throw new ConfigError(`--clickhouse-url: ${(error as Error).message}`);
+    }
   }
   const retentionDays = integer(
     pick('retention-days', 'SIEVE_RETENTION_DAYS') ?? '30',

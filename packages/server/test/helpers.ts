@@ -30,7 +30,7 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}): Pro
 }
 
 export async function getJson<T = any>(
-  server: RunningServer,
+  server: Pick<RunningServer, 'url'>,
   path: string,
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${server.url}${path}`);

@@ -1,5 +1,4 @@
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue, JS } from '@duckdb/node-api';
-import type { ErrorRow, LogLevel, LogRow, MetricType, PlainAttributes, SpanStatus } from '../../model.js';
 import type {
   AgentRunPage,
   AgentRunQuery,
@@ -11,7 +10,6 @@ import type {
   MetricAggregate,
   MetricQuery,
   MetricResult,
-  MetricSeries,
   SamplingBucket,
   SamplingQuery,
   SamplingStats,
@@ -20,7 +18,25 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../../store.js';
-import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
+import { agentRunPage, COST_KEY, groupRunSpans, type RunSpan } from '../agent-runs.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.js';
+import {
+  clampLimit,
+  errorRowOf,
+  jsonEscaped,
+  logRowOf,
+  MAX_METRIC_POINTS,
+  MAX_ROOTS,
+  metricResultOf,
+  num,
+  numOrNull,
+  samplingStatsOf,
+  samplingTimelineOf,
+  storedSpanOf,
+  traceSummaryOf,
+} from '../rows.js';
+
+export { clampLimit };
 
 /**
  * Read queries of the DuckDB store. Every value from a caller goes in as a bound parameter; the
@@ -44,51 +60,9 @@ class Params {
   }
 }
 
-const MAX_LIMIT = 1000;
-/** Metric points returned at most; more means intervalMs is too small for the range. */
-const MAX_METRIC_POINTS = 100_000;
-
-export function clampLimit(limit: number | undefined): number {
-  if (typeof limit !== 'number' || !Number.isFinite(limit)) return 50;
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
-}
-
 /** RFC 6901 JSON pointer for one top-level key: DuckDB's JSON functions accept it, and keys with dots stay whole. */
 export function jsonPointer(key: string): string {
   return '/' + key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** A search term as it appears inside the JSON text of attributes (quotes, backslashes and control characters escaped). */
-function jsonEscaped(text: string): string {
-  return JSON.stringify(text).slice(1, -1);
-}
-
-function num(v: JS | undefined): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string') return Number(v);
-  return 0;
-}
-
-function numOrNull(v: JS | undefined): number | null {
-  return v === null || v === undefined ? null : num(v);
-}
-
-function strOrNull(v: JS | undefined): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-function strList(v: JS | undefined): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-function parseJson<T>(text: JS | undefined, fallback: T): T {
-  if (typeof text !== 'string') return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 /**
@@ -290,28 +264,7 @@ export async function listTraces(conn: DuckDBConnection, query: TraceQuery): Pro
     total = num(result[0]?.total);
     page = result.filter((r) => r.trace_id !== null && r.trace_id !== undefined);
   }
-  const traces: TraceSummary[] = page.slice(0, limit).map((r) => {
-    const errorCount = num(r.error_count);
-    const startTime = num(r.start_time);
-    const endTime = num(r.end_time);
-    return {
-      traceId: String(r.trace_id),
-      name: String(r.root_name),
-      op: strOrNull(r.root_op),
-      startTime,
-      endTime,
-      durationMs: endTime - startTime,
-      spanCount: num(r.span_count),
-      errorCount,
-      status: errorCount > 0 ? 'error' : (String(r.root_status) as SpanStatus),
-      models: strList(r.models),
-      inputTokens: num(r.input_tokens),
-      outputTokens: num(r.output_tokens),
-      hasAi: r.has_ai === true,
-      services: strList(r.services),
-      weight: num(r.root_weight),
-    };
-  });
+  const traces: TraceSummary[] = page.slice(0, limit).map(traceSummaryOf);
   const last = traces[traces.length - 1];
   const nextCursor = page.length > limit && last ? encodeCursor(last.startTime, last.traceId) : null;
   return { traces, total, nextCursor };
@@ -347,34 +300,7 @@ export async function getTrace(
      ORDER BY start_time, span_id`,
     p,
   );
-  return result.map((r) => {
-    const ai = {
-      operation: strOrNull(r.ai_operation),
-      provider: strOrNull(r.ai_provider),
-      model: strOrNull(r.ai_model),
-      inputTokens: numOrNull(r.input_tokens),
-      outputTokens: numOrNull(r.output_tokens),
-      cachedInputTokens: numOrNull(r.cached_input_tokens),
-      reasoningTokens: numOrNull(r.reasoning_tokens),
-      agentName: strOrNull(r.agent_name),
-      toolName: strOrNull(r.tool_name),
-    };
-    return {
-      spanId: String(r.span_id),
-      parentSpanId: strOrNull(r.parent_span_id),
-      name: String(r.name),
-      op: strOrNull(r.op),
-      status: String(r.status) as SpanStatus,
-      startTime: num(r.start_time),
-      endTime: num(r.end_time),
-      attributes: parseJson<PlainAttributes>(r.attributes, {}),
-      statusMessage: strOrNull(r.status_message),
-      kind: strOrNull(r.kind),
-      serviceName: strOrNull(r.service_name),
-      isSegment: r.is_segment === true,
-      ai: Object.values(ai).some((v) => v !== null) ? ai : null,
-    };
-  });
+  return result.map(storedSpanOf);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,19 +328,7 @@ export async function queryLogs(conn: DuckDBConnection, query: LogQuery): Promis
      LIMIT ${limit + 1}`,
     p,
   );
-  const logs: LogRow[] = result.slice(0, limit).map((r) => ({
-    projectId: num(r.project_id),
-    timestamp: num(r.timestamp),
-    traceId: strOrNull(r.trace_id),
-    spanId: strOrNull(r.span_id),
-    level: String(r.level) as LogLevel,
-    severityNumber: num(r.severity_number),
-    body: String(r.body),
-    serviceName: strOrNull(r.service_name),
-    environment: strOrNull(r.environment),
-    release: strOrNull(r.release),
-    attributes: parseJson<PlainAttributes>(r.attributes, {}),
-  }));
+  const logs = result.slice(0, limit).map(logRowOf);
   const lastRow = result[limit - 1];
   const nextCursor =
     result.length > limit && lastRow ? encodeCursor(num(lastRow.timestamp), String(lastRow.id)) : null;
@@ -442,21 +356,7 @@ export async function listErrors(conn: DuckDBConnection, query: ErrorQuery): Pro
      LIMIT ${limit + 1}`,
     p,
   );
-  const errors: ErrorRow[] = result.slice(0, limit).map((r) => ({
-    projectId: num(r.project_id),
-    eventId: String(r.event_id),
-    timestamp: num(r.timestamp),
-    traceId: strOrNull(r.trace_id),
-    spanId: strOrNull(r.span_id),
-    level: String(r.level),
-    type: String(r.type),
-    message: String(r.message),
-    frames: parseJson<Array<Record<string, unknown>>>(r.frames, []),
-    environment: strOrNull(r.environment),
-    release: strOrNull(r.release),
-    tags: parseJson<Record<string, string>>(r.tags, {}),
-    raw: String(r.raw),
-  }));
+  const errors = result.slice(0, limit).map(errorRowOf);
   const last = errors[errors.length - 1];
   const nextCursor = result.length > limit && last ? encodeCursor(last.timestamp, last.eventId) : null;
   return { errors, nextCursor };
@@ -467,23 +367,6 @@ export async function listErrors(conn: DuckDBConnection, query: ErrorQuery): Pro
 
 /** A span is AI work when ingest found an AI operation or a model (tokens alone come with one of them). */
 const AI_SPAN = (alias: string) => `(${alias}.ai_operation IS NOT NULL OR ${alias}.ai_model IS NOT NULL)`;
-const COST_KEY = 'gen_ai.cost.total_usd';
-/** Operations that are not LLM calls when counting a run's steps. */
-const NOT_LLM_CALLS = new Set(['invoke_agent', 'create_agent', 'execute_tool', 'handoff']);
-
-interface RunSpan {
-  spanId: string;
-  parentSpanId: string | null;
-  status: string;
-  startTime: number;
-  endTime: number;
-  operation: string | null;
-  model: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cost: number | null;
-}
-
 /**
  * Agent runs in two steps: (1) the page of run roots, AI spans with no AI parent in their trace (an
  * anti-join over AI spans, a small share of all spans), newest first by keyset; (2) the slim columns
@@ -506,15 +389,7 @@ export async function listAgentRuns(conn: DuckDBConnection, query: AgentRunQuery
     if (roots.length > limit || found.exhausted) break;
     window *= 4;
   }
-  const page = roots.slice(0, limit);
-  const spansByTrace = await runTraceSpans(conn, query.projectId, [
-    ...new Set(page.map((r) => String(r.trace_id))),
-  ]);
-  const runs = page.map((r) => summariseRun(r, spansByTrace.get(String(r.trace_id)) ?? []));
-  const last = runs[runs.length - 1];
-  const nextCursor =
-    roots.length > limit && last ? encodeCursor(last.startTime, last.traceId + last.spanId) : null;
-  return { runs, nextCursor };
+  return agentRunPage(roots, limit, (traceIds) => runTraceSpans(conn, query.projectId, traceIds));
 }
 
 /** Run roots among the `window` newest AI spans matching the query; `exhausted`: there are no more. */
@@ -608,95 +483,8 @@ async function runTraceSpans(
      ORDER BY start_time, span_id`,
     p,
   );
-  for (const r of result) {
-    const traceId = String(r.trace_id);
-    let list = out.get(traceId);
-    if (!list) {
-      list = [];
-      out.set(traceId, list);
-    }
-    const cost = numOrNull(r.cost);
-    list.push({
-      spanId: String(r.span_id),
-      parentSpanId: strOrNull(r.parent_span_id),
-      status: String(r.status),
-      startTime: num(r.start_time),
-      endTime: num(r.end_time),
-      operation: strOrNull(r.ai_operation),
-      model: strOrNull(r.ai_model),
-      inputTokens: num(r.input_tokens),
-      outputTokens: num(r.output_tokens),
-      cost: cost !== null && Number.isFinite(cost) ? cost : null,
-    });
-  }
+  groupRunSpans(result, out);
   return out;
-}
-
-/** Sums a run root's subtree. `spans` is the whole trace in start order; a parent cycle cannot loop. */
-function summariseRun(root: Row, spans: readonly RunSpan[]): AgentRunSummary {
-  const rootId = String(root.span_id);
-  const children = new Map<string, RunSpan[]>();
-  let rootSpan: RunSpan | undefined;
-  for (const s of spans) {
-    if (s.spanId === rootId) rootSpan = s;
-    if (s.parentSpanId === null || s.parentSpanId === s.spanId) continue;
-    const list = children.get(s.parentSpanId);
-    if (list) list.push(s);
-    else children.set(s.parentSpanId, [s]);
-  }
-  const startTime = num(root.start_time);
-  let endTime = num(root.end_time);
-  const models: string[] = [];
-  let spanCount = 0;
-  let errorCount = 0;
-  let llmCalls = 0;
-  let toolCalls = 0;
-  let handoffs = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let callCost: number | null = null;
-  const seen = new Set<string>();
-  const stack: RunSpan[] = rootSpan ? [rootSpan] : [];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    if (seen.has(s.spanId)) continue;
-    seen.add(s.spanId);
-    spanCount++;
-    if (s.status === 'error') errorCount++;
-    endTime = Math.max(endTime, s.endTime);
-    if (s.model && !models.includes(s.model)) models.push(s.model);
-    inputTokens += s.inputTokens;
-    outputTokens += s.outputTokens;
-    const op = s.operation;
-    if (op === 'execute_tool') toolCalls++;
-    else if (s !== rootSpan && (op === 'invoke_agent' || op === 'handoff')) handoffs++;
-    else if ((op !== null && !NOT_LLM_CALLS.has(op)) || (op === null && s.model !== null)) llmCalls++;
-    // An agent span's cost, when set, is a total over its calls: counted only when no call has one.
-    if (s.cost !== null && op !== 'invoke_agent') callCost = (callCost ?? 0) + s.cost;
-    const kids = children.get(s.spanId);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-  }
-  return {
-    traceId: String(root.trace_id),
-    spanId: rootId,
-    name: String(root.name),
-    operation: strOrNull(root.ai_operation),
-    agentName: strOrNull(root.agent_name),
-    models,
-    startTime,
-    endTime,
-    durationMs: endTime - startTime,
-    status: String(root.status) as SpanStatus,
-    spanCount,
-    errorCount,
-    llmCalls,
-    toolCalls,
-    handoffs,
-    inputTokens,
-    outputTokens,
-    costUsd: callCost ?? rootSpan?.cost ?? null,
-    serviceName: strOrNull(root.service_name),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,35 +542,11 @@ export async function queryMetrics(conn: DuckDBConnection, query: MetricQuery): 
   if (result.length > MAX_METRIC_POINTS) {
     throw new Error(`more than ${MAX_METRIC_POINTS} points: use a larger intervalMs or a shorter range`);
   }
-  const series: MetricSeries[] = [];
-  let current: MetricSeries | undefined;
-  for (const r of result) {
-    const g = strOrNull(r.grp);
-    if (!current || current.group !== g) {
-      current = { group: g, points: [] };
-      series.push(current);
-    }
-    const point: MetricSeries['points'][number] = { time: num(r.bucket) };
-    for (const a of aggregates) {
-      const v = r[a];
-      if (v !== null && v !== undefined) point[a] = num(v);
-    }
-    current.points.push(point);
-  }
-  const meta = typeRows[0];
-  return {
-    name: query.name,
-    type: (strOrNull(meta?.type) as MetricType | null) ?? null,
-    unit: strOrNull(meta?.unit),
-    series,
-  };
+  return metricResultOf(query.name, typeRows[0], aggregates, result);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Sampling
-
-/** byRoot rows returned at most (highest extrapolated volume first). */
-const MAX_ROOTS = 500;
 
 export async function samplingStats(conn: DuckDBConnection, query: SamplingQuery): Promise<SamplingStats> {
   // One Params per statement: DuckDB refuses named values a statement does not use.
@@ -817,32 +581,7 @@ export async function samplingStats(conn: DuckDBConnection, query: SamplingQuery
      WHERE ${r.where} GROUP BY name, op ORDER BY weighted DESC, name, op LIMIT ${MAX_ROOTS}`,
     r.p,
   );
-  const s = stored[0];
-  return {
-    timeline: await samplingTimeline(conn, query),
-    stored: {
-      traces: num(s?.traces),
-      spans: num(s?.spans),
-      weightedTraces: num(s?.weighted_traces),
-      weightedSpans: num(s?.weighted_spans),
-    },
-    dropped: dropped.map((r) => ({
-      reason: String(r.reason),
-      category: String(r.category),
-      quantity: num(r.quantity),
-    })),
-    byRoot: roots.map((r) => {
-      const storedCount = num(r.stored);
-      const weighted = num(r.weighted);
-      return {
-        name: String(r.name),
-        op: strOrNull(r.op),
-        stored: storedCount,
-        weighted,
-        effectiveRate: weighted > 0 ? storedCount / weighted : 1,
-      };
-    }),
-  };
+  return samplingStatsOf(stored[0], dropped, roots, await samplingTimeline(conn, query));
 }
 
 /** Stored traces and client-report drops per time bucket (empty without `intervalMs`). */
@@ -872,25 +611,7 @@ async function samplingTimeline(conn: DuckDBConnection, query: SamplingQuery): P
      LIMIT ${MAX_METRIC_POINTS + 1}`,
     c.p,
   );
-  if (kept.length > MAX_METRIC_POINTS || dropped.length > MAX_METRIC_POINTS) {
-    throw new Error(`more than ${MAX_METRIC_POINTS} buckets: use a larger interval or a shorter range`);
-  }
-  const buckets = new Map<number, SamplingBucket>();
-  const at = (time: number): SamplingBucket => {
-    let b = buckets.get(time);
-    if (!b) {
-      b = { time, traces: 0, weightedTraces: 0, dropped: {} };
-      buckets.set(time, b);
-    }
-    return b;
-  };
-  for (const r of kept) {
-    const b = at(num(r.bucket));
-    b.traces = num(r.traces);
-    b.weightedTraces = num(r.weighted);
-  }
-  for (const r of dropped) at(num(r.bucket)).dropped[String(r.reason)] = num(r.quantity);
-  return [...buckets.values()].sort((a, b) => a.time - b.time);
+  return samplingTimelineOf(kept, dropped);
 }
 
 // ---------------------------------------------------------------------------------------------
