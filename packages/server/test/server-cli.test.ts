@@ -33,8 +33,8 @@ test('prints the DSN with a generated key that survives restarts; SIGTERM closes
   assert.match(first.dsn, new RegExp(`^http://${saved.publicKey}@127\\.0\\.0\\.1:\\d+/1$`));
   const firstExit = once(first.child, 'exit');
   first.child.kill('SIGTERM');
-  const [code] = await firstExit;
-  assert.equal(code, 0, first.output());
+  const [code, signal] = await firstExit;
+  assert.equal(code, 0, `exit code ${code}, signal ${signal}\n${first.output()}`);
   const second = await startCli(['--data-dir', dataDir]);
   assert.ok(second.dsn.startsWith(`http://${saved.publicKey}@`));
   const secondExit = once(second.child, 'exit');
