@@ -294,7 +294,7 @@ describe('ingest', () => {
     // A file database (a real WAL and fsync) and a small row cap, so a backlog becomes many groups
     // and each is appended while the one before commits.
     const dir = mkdtempSync(join(tmpdir(), 'sieve-pipeline-'));
-    const s = new DuckDbStore({ dataDir: dir, maxRowsPerCommit: 40 });
+    const s = new DuckDbStore({ dataDir: dir, maxRowsPerCommit: 40, writerConnections: 2 });
     await s.open();
     try {
       const traces = Array.from({ length: 60 }, (_, i) =>

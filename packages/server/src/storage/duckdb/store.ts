@@ -36,8 +36,11 @@ export interface DuckDbStoreOptions {
   /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
   yieldEveryRows?: number;
   /**
-   * Writer connections: 2 (default) overlaps one group's COMMIT with the next group's appends; 1
-   * commits groups strictly one after the other.
+   * Writer connections. 1 (default): groups commit one after the other. 2: the next group is
+   * appended while the previous one's COMMIT (its fsync) runs. Measured on the 2-core VM
+   * (bench/README.md), 2 gave no more spans/s and ~10–20 % more CPU a span with small requests
+   * (groups split in two, each paying a commit's fixed cost), so it is not the default; it may pay
+   * where an fsync is slow and cores are idle.
    */
   writerConnections?: 1 | 2;
   /** Connections serving queries in parallel with the writer (default 2, the core count we target). */
@@ -132,9 +135,9 @@ export class DuckDbStore implements Store {
     try {
       const writerConn = await instance.connect();
       conns.push(writerConn);
-      // The second writer connection: one group's COMMIT overlaps the next group's appends (writer.ts).
       const writerConns = [writerConn];
-      if ((this.options.writerConnections ?? 2) === 2) {
+      if (this.options.writerConnections === 2) {
+        // One group's COMMIT overlaps the next group's appends (writer.ts).
         const pipelineConn = await instance.connect();
         conns.push(pipelineConn);
         writerConns.push(pipelineConn);

@@ -124,6 +124,19 @@ export function encodeBatch(batch: IngestBatch): EncodedBatch {
   };
 }
 
+/** Several encoded batches as one (their rows in order). */
+function concatBatches(batches: readonly EncodedBatch[]): EncodedBatch {
+  const out: EncodedBatch = { spans: [], logs: [], metrics: [], errors: [], clientReports: [] };
+  for (const b of batches) {
+    for (const s of b.spans) out.spans.push(s);
+    for (const l of b.logs) out.logs.push(l);
+    for (const m of b.metrics) out.metrics.push(m);
+    for (const e of b.errors) out.errors.push(e);
+    for (const r of b.clientReports) out.clientReports.push(r);
+  }
+  return out;
+}
+
 /** Rows in an encoded batch. */
 export function encodedSize(batch: EncodedBatch): number {
   return (
@@ -689,12 +702,18 @@ export class GroupCommitWriter {
    */
   private async fill(group: OpenGroup): Promise<void> {
     for (;;) {
-      const next = this.queue[0];
-      if (next && next.kind === 'batch' && this.mayJoin(next, group)) {
+      // Everything queued that may join goes in as one batch: one trace lookup, one append per table.
+      const taken: EncodedBatch[] = [];
+      let next = this.queue[0];
+      while (next && next.kind === 'batch' && this.mayJoin(next, group)) {
         this.queue.shift();
         group.jobs.push(next);
         group.rows += next.rows;
-        await this.absorb(group, next.batch);
+        taken.push(next.batch);
+        next = this.queue[0];
+      }
+      if (taken.length > 0) {
+        await this.absorb(group, taken.length === 1 ? taken[0]! : concatBatches(taken));
         continue;
       }
       const inFlight = this.inFlight;
