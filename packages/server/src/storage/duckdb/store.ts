@@ -36,11 +36,11 @@ export interface DuckDbStoreOptions {
   /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
   yieldEveryRows?: number;
   /**
-   * Writer connections. 1 (default): groups commit one after the other. 2: the next group is
-   * appended while the previous one's COMMIT (its fsync) runs. Measured on the 2-core VM
-   * (bench/README.md), 2 gave no more spans/s and ~10–20 % more CPU a span with small requests
-   * (groups split in two, each paying a commit's fixed cost), so it is not the default; it may pay
-   * where an fsync is slow and cores are idle.
+   * Writer connections. 2 (default): the next group is appended while the previous one's COMMIT
+   * (its fsync, 4–7 ms of waiting on the 2-core VM) runs. 1: groups commit one after the other.
+   * Measured (bench/README.md): on the quiet VM, 2 took one-trace envelopes at 16 in flight 14–23 %
+   * faster for less CPU a span and was level or better elsewhere; with the cores saturated by other
+   * processes it gained nothing (groups split in two, each paying a commit's fixed cost).
    */
   writerConnections?: 1 | 2;
   /** Connections serving queries in parallel with the writer (default 2, the core count we target). */
@@ -136,7 +136,7 @@ export class DuckDbStore implements Store {
       const writerConn = await instance.connect();
       conns.push(writerConn);
       const writerConns = [writerConn];
-      if (this.options.writerConnections === 2) {
+      if ((this.options.writerConnections ?? 2) === 2) {
         // One group's COMMIT overlaps the next group's appends (writer.ts).
         const pipelineConn = await instance.connect();
         conns.push(pipelineConn);
