@@ -9,27 +9,31 @@
 //   server (HTTP and parsing on its main thread, the store on a worker thread, DuckDB's own threads)
 //   and the load generator share them as the OS schedules; the CPU each used is printed.
 // - Requests are pre-generated per chunk of 100k spans, outside the timing (bench/lib/traces.mjs):
-//   chunks alternate between Sentry span v2 envelopes (one a trace, plus trace_metric envelopes of
-//   100 token-usage points) and OTLP/JSON exports (≤ 512 spans of whole traces per request). Each
+//   chunks rotate between Sentry span v2 envelopes (one a trace, plus trace_metric envelopes of
+//   100 token-usage points), OTLP/JSON and OTLP protobuf exports (≤ 512 spans of whole traces per
+//   request, gzip-compressed as the OpenTelemetry exporters send them). Each
 //   chunk is sent with a fixed number of keep-alive requests in flight (`--in-flight`, 16); only
 //   spans in 2xx-acknowledged requests count, and the server must then report exactly that many
-//   spans and traces stored. After the queries, one chunk of each format is sent again with
+//   spans and traces stored. After the queries, one chunk of each of the three formats is sent again with
 //   `--capacity` (64) requests in flight: with small requests and acknowledgement after commit,
 //   16 in flight measures commit latency more than capacity (see bench/README.md).
 // - The ceiling: the same rows (decoded by the server's own ingest code, outside the timing, with
-//   attributes already JSON text) appended with DuckDB's appender straight into a fresh file with the
-//   same schema, one commit per 20,000 rows (the writer's group-commit cap), no HTTP, no parsing, no
-//   dedup, no per-trace summary. It runs first, alone on the machine.
+//   attributes already JSON text) appended with DuckDB's appender straight into a file of its own
+//   with the same schema, one commit per 20,000 rows (the writer's group-commit cap), no HTTP, no
+//   parsing, no dedup, no per-trace summary. Each chunk goes into the ceiling's file right before it
+//   goes to the server (which is idle then), so both see the same load on a shared machine.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseEnvelope } from '../packages/server/src/ingest/envelope.ts';
 import { otlpTracesToBatch } from '../packages/server/src/ingest/otlp.ts';
+import { decodeOtlpProtobuf } from '../packages/server/src/ingest/otlp-protobuf.ts';
 import { sentryEnvelopeToBatch } from '../packages/server/src/ingest/sentry.ts';
 import { applyMigrations } from '../packages/server/src/storage/duckdb/schema.ts';
 import { cpuTicks, httpClient } from './lib/http.mjs';
@@ -54,11 +58,13 @@ const IN_FLIGHT = Number(args['in-flight']);
 const CAPACITY = Number(args.capacity);
 const KEY = 'benchkey0123456789';
 const COMMIT_ROWS = 20_000;
+/** Chunk formats, in rotation: Sentry envelopes, OTLP/JSON (gzip), OTLP protobuf (gzip). */
+const FORMATS = ['sentry', 'otlp', 'otlp-proto'];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now() - TOTAL * SPAN_GAP_MS - 60_000;
 const chunks = Array.from({ length: Math.ceil(TOTAL / CHUNK) }, (_, k) => ({
   seed: k + 1,
-  format: k % 2 === 0 ? 'sentry' : 'otlp',
+  format: FORMATS[k % FORMATS.length],
   firstSpan: k * CHUNK,
   spans: Math.min(CHUNK, TOTAL - k * CHUNK),
   t0,
@@ -75,11 +81,16 @@ const log = (...a) =>
 function rowsOf(chunk) {
   const spans = [];
   const metrics = [];
-  for (const { kind, body } of chunk.requests) {
+  for (const { kind, contentType, body } of chunk.requests) {
     const batch =
       kind === 'envelope'
         ? sentryEnvelopeToBatch(parseEnvelope(body), 1).batch
-        : otlpTracesToBatch(JSON.parse(body.toString('utf8')), 1).batch;
+        : otlpTracesToBatch(
+            contentType === 'application/x-protobuf'
+              ? decodeOtlpProtobuf('traces', gunzipSync(body))
+              : JSON.parse(gunzipSync(body).toString('utf8')),
+            1,
+          ).batch;
     for (const s of batch.spans) {
       spans.push([
         s.traceId,
@@ -178,46 +189,67 @@ function appendMetric(ap, r) {
   ap.endRow();
 }
 
-async function ceiling() {
+/**
+ * The ceiling's own database, filled chunk by chunk right before the server gets the same chunk, so
+ * both run under the same machine load (other processes come and go on a shared VM).
+ */
+async function openCeiling() {
   const dir = mkdtempSync(join(tmpdir(), 'sieve-ceiling-'));
   const instance = await DuckDBInstance.create(join(dir, 'raw.duckdb'), { checkpoint_threshold: '128MB' });
   const conn = await instance.connect();
   await applyMigrations(conn);
-  let ms = 0;
-  let spans = 0;
-  let rows = 0;
-  for (const spec of chunks) {
-    const { spans: spanRows, metrics } = rowsOf(makeChunk(spec));
-    // Commits of COMMIT_ROWS rows; metric rows go with the spans of their chunk, as in the server.
-    const t = performance.now();
-    let inCommit = 0;
-    await conn.run('BEGIN TRANSACTION');
-    for (const [table, list, append] of [
-      ['spans', spanRows, appendSpan],
-      ['metrics', metrics, appendMetric],
-    ]) {
-      let ap = await conn.createAppender(table);
-      for (const r of list) {
-        append(ap, r);
-        if (++inCommit === COMMIT_ROWS) {
-          ap.closeSync();
-          await conn.run('COMMIT');
-          await conn.run('BEGIN TRANSACTION');
-          ap = await conn.createAppender(table);
-          inCommit = 0;
-        }
+  return {
+    /** By `format@inFlight` and by pass (in flight): each row's ratio is to the ceiling of its own chunks. */
+    byKey: {},
+    byPass: {},
+    conn,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Appends one chunk's rows, one commit per COMMIT_ROWS rows and one at the end of the chunk. */
+async function ceilingChunk(raw, chunk, inFlight) {
+  const { conn } = raw;
+  const { spans: spanRows, metrics } = rowsOf(chunk);
+  // Metric rows go with the spans of their chunk, as in the server.
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  let inCommit = 0;
+  await conn.run('BEGIN TRANSACTION');
+  for (const [table, list, append] of [
+    ['spans', spanRows, appendSpan],
+    ['metrics', metrics, appendMetric],
+  ]) {
+    let ap = await conn.createAppender(table);
+    for (const r of list) {
+      append(ap, r);
+      if (++inCommit === COMMIT_ROWS) {
+        ap.closeSync();
+        await conn.run('COMMIT');
+        await conn.run('BEGIN TRANSACTION');
+        ap = await conn.createAppender(table);
+        inCommit = 0;
       }
-      ap.closeSync();
     }
-    await conn.run('COMMIT');
-    ms += performance.now() - t;
-    spans += spanRows.length;
-    rows += spanRows.length + metrics.length;
+    ap.closeSync();
   }
-  conn.closeSync();
-  instance.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-  return { spans, rows, ms };
+  await conn.run('COMMIT');
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  const cpuUs = used.user + used.system;
+  for (const key of [`${chunk.format}@${inFlight}`, inFlight]) {
+    const map = typeof key === 'string' ? raw.byKey : raw.byPass;
+    map[key] ??= { spans: 0, rows: 0, ms: 0, cpuUs: 0 };
+    map[key].spans += spanRows.length;
+    map[key].rows += spanRows.length + metrics.length;
+    map[key].ms += ms;
+    map[key].cpuUs += cpuUs;
+  }
+  return spanRows.length / (ms / 1000);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -282,7 +314,7 @@ const ENVELOPE_HEADERS = {
   'content-type': 'application/x-sentry-envelope',
   'x-sentry-auth': `Sentry sentry_version=7, sentry_key=${KEY}, sentry_client=sentry.javascript.node/10.20.0`,
 };
-const OTLP_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+const OTLP_HEADERS = { 'content-encoding': 'gzip', authorization: `Bearer ${KEY}` };
 
 /** Sends every request of a chunk with IN_FLIGHT in flight; 429s are retried after a pause. */
 async function sendChunk(base, chunk, tally, inFlight) {
@@ -292,7 +324,7 @@ async function sendChunk(base, chunk, tally, inFlight) {
       const q = chunk.requests[next++];
       const url = q.kind === 'envelope' ? `${base}/api/1/envelope/` : `${base}/v1/traces`;
       const headers = {
-        ...(q.kind === 'envelope' ? ENVELOPE_HEADERS : OTLP_HEADERS),
+        ...(q.kind === 'envelope' ? ENVELOPE_HEADERS : { ...OTLP_HEADERS, 'content-type': q.contentType }),
         'content-length': q.body.length,
       };
       for (let attempt = 0; ; attempt++) {
@@ -359,15 +391,9 @@ function describe(body) {
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 log(
-  `${fmt(TOTAL)} spans in ${chunks.length} chunks (Sentry envelopes and OTLP/JSON alternating), ${IN_FLIGHT} requests in flight`,
+  `${fmt(TOTAL)} spans in ${chunks.length} chunks (Sentry envelopes, OTLP/JSON and OTLP protobuf in turn), ${IN_FLIGHT} requests in flight`,
 );
-let raw = null;
-if (!args['no-ceiling']) {
-  raw = await ceiling();
-  log(
-    `ceiling: ${fmt(raw.spans)} spans (+${fmt(raw.rows - raw.spans)} metric rows) appended in ${(raw.ms / 1000).toFixed(1)} s = ${fmt(raw.spans / (raw.ms / 1000))} spans/s`,
-  );
-}
+const raw = args['no-ceiling'] ? null : await openCeiling();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sieve-serve-bench-'));
 const server = await startServer(dataDir);
@@ -404,6 +430,10 @@ let traces = 0;
 
 async function ingest(spec, inFlight, label) {
   const chunk = makeChunk(spec);
+  if (raw) {
+    const rate = await ceilingChunk(raw, chunk, inFlight);
+    log(`ceiling    ${label}: ${fmt(rate)} spans/s`);
+  }
   traces += chunk.traces;
   for (const id of chunk.traceIds) traceIds.push(id);
   const tally = tallyOf(spec.format, inFlight);
@@ -420,7 +450,7 @@ async function ingest(spec, inFlight, label) {
   const lat = tally.latency.splice(0).sort((a, b) => a - b);
   for (const l of lat) tally.latencyAll.push(l);
   log(
-    `${spec.format.padEnd(6)} ${label}, ${inFlight} in flight: ${fmt(chunk.spans)} spans in ${chunk.requests.length} requests, ` +
+    `${spec.format.padEnd(10)} ${label}, ${inFlight} in flight: ${fmt(chunk.spans)} spans in ${chunk.requests.length} requests, ` +
       `${fmt(chunk.spans / (ms / 1000))} spans/s; request latency p50 ${quantile(lat, 0.5).toFixed(1)} ms, p95 ${quantile(lat, 0.95).toFixed(1)} ms`,
   );
 }
@@ -477,7 +507,7 @@ if (!args['no-queries']) {
 // at exactly the fill size).
 if (CAPACITY > 0) {
   let firstSpan = chunks.length * CHUNK;
-  for (const [i, format] of ['sentry', 'otlp'].entries()) {
+  for (const [i, format] of FORMATS.entries()) {
     const spec = { seed: chunks.length + 1 + i, format, firstSpan, spans: CHUNK, t0, publicKey: KEY };
     await ingest(spec, CAPACITY, 'capacity');
     firstSpan += CHUNK;
@@ -485,6 +515,13 @@ if (CAPACITY > 0) {
   await verify();
 }
 
+if (raw) {
+  raw.close();
+  const fill = raw.byPass[IN_FLIGHT];
+  log(
+    `ceiling: ${fmt(fill.spans)} spans (+${fmt(fill.rows - fill.spans)} metric rows) appended in ${(fill.ms / 1000).toFixed(1)} s = ${fmt(fill.spans / (fill.ms / 1000))} spans/s`,
+  );
+}
 const exitCode = await server.stop();
 const file = join(dataDir, 'sieve.duckdb');
 const fileMb = existsSync(file) ? statSync(file).size / 1e6 : 0;
@@ -516,33 +553,50 @@ const sum = (list) => {
   return out;
 };
 const rate = (t) => t.spans / (t.ms / 1000);
-const ceilingRate = raw ? raw.spans / (raw.ms / 1000) : undefined;
-const pct = (r) => (ceilingRate ? `${((100 * r) / ceilingRate).toFixed(0)} %` : '–');
+const rawRate = (t) => (t ? t.spans / (t.ms / 1000) : undefined);
+const ceilingRate = rawRate(raw?.byPass[IN_FLIGHT]);
+const pct = (r, format, inFlight = IN_FLIGHT) => {
+  const c = rawRate(format ? raw?.byKey[`${format}@${inFlight}`] : raw?.byPass[inFlight]);
+  return c ? `${((100 * r) / c).toFixed(0)} %` : '–';
+};
+const ceilingRow = (label, pass) =>
+  `| ${label} | – | ${fmt(rawRate(pass))} | 100 % | | | | ${(pass.cpuUs / pass.spans).toFixed(0)} | |`;
 const cores = (t) => (t.serverTicks / 100 / (t.ms / 1000)).toFixed(2);
 const clientCores = (t) => (t.clientMs / t.ms).toFixed(2);
-const LABEL = { sentry: 'Sentry span v2 envelopes (+ trace_metric)', otlp: 'OTLP/JSON' };
+/** Server CPU (all threads) per span stored: steadier than spans/s when other processes share the cores. */
+const cpuPerSpan = (t) => ((t.serverTicks * 10_000) / t.spans).toFixed(0);
+const LABEL = {
+  sentry: 'Sentry span v2 envelopes (+ trace_metric)',
+  otlp: 'OTLP/JSON, gzip',
+  'otlp-proto': 'OTLP protobuf, gzip',
+};
 const row = (label, t, bold = false) => {
   const b = (x) => (bold ? `**${x}**` : x);
   const lat = [...t.latencyAll].sort((x, y) => x - y);
   return (
-    `| ${b(label)} | ${t.inFlight ?? ''} | ${b(fmt(rate(t)))} | ${b(pct(rate(t)))} | ${t.requests ? fmt(t.spans / t.requests) : ''} | ` +
-    `${lat.length ? quantile(lat, 0.5).toFixed(0) : ''} | ${cores(t)} | ${clientCores(t)} |`
+    `| ${b(label)} | ${t.inFlight ?? ''} | ${b(fmt(rate(t)))} | ${b(pct(rate(t), t.format, t.inFlight))} | ${t.requests ? fmt(t.spans / t.requests) : ''} | ` +
+    `${lat.length ? quantile(lat, 0.5).toFixed(0) : ''} | ${cores(t)} | ${cpuPerSpan(t)} | ${clientCores(t)} |`
   );
 };
 const total = { ...sum(fill), inFlight: IN_FLIGHT };
 const capacity = [...tallies.values()].filter((t) => t.inFlight === CAPACITY && CAPACITY !== IN_FLIGHT);
 const lines = [
-  `| ingest into ${fmt(TOTAL / 1e6, TOTAL % 1e6 === 0 ? 0 : 1)}M spans | in flight | spans/s | of ceiling | spans/request | request p50 ms | server cores | load-gen cores |`,
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `| ingest into ${fmt(TOTAL / 1e6, TOTAL % 1e6 === 0 ? 0 : 1)}M spans | in flight | spans/s | of ceiling | spans/request | request p50 ms | server cores | server CPU µs/span | load-gen cores |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...fill.map((t) => row(LABEL[t.format], t)),
   row('all', total, true),
   ...capacity.map((t) => row(`${LABEL[t.format]}, more in flight`, t)),
   ...(capacity.length > 0
     ? [row('all, more in flight', { ...sum(capacity), inFlight: CAPACITY }, true)]
     : []),
-  raw
-    ? `| raw DuckDB appender, same rows (ceiling) | – | ${fmt(ceilingRate)} | 100 % | | | | |`
-    : '| raw DuckDB appender (ceiling) | | not run | | | | | |',
+  ...(raw
+    ? [
+        ceilingRow('raw DuckDB appender, same rows (ceiling)', raw.byPass[IN_FLIGHT]),
+        ...(raw.byPass[CAPACITY] && CAPACITY !== IN_FLIGHT
+          ? [ceilingRow('raw DuckDB appender, the more-in-flight chunks', raw.byPass[CAPACITY])]
+          : []),
+      ]
+    : ['| raw DuckDB appender (ceiling) | | not run | | | | | | |']),
 ];
 if (queries.length > 0) {
   lines.push(
@@ -592,6 +646,7 @@ const header = [
   '',
 ];
 const name = TOTAL === 1_000_000 ? 'server-latest.md' : `server-latest-${TOTAL}.md`;
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL(`./results/${name}`, import.meta.url), `${header.join('\n')}${md}\n`);
 log(`written to bench/results/${name}`);
 agent.destroy();

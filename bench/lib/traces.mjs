@@ -1,6 +1,9 @@
 // Realistic traces of an AI app, and the request bodies SDKs would send for them: Sentry span v2
-// envelopes (one envelope a trace, as @sieve/sdk and Sentry's span streaming send them) and OTLP/JSON
-// export requests (whole traces packed up to 512 spans, the BatchSpanProcessor's export size).
+// envelopes (one envelope a trace, as @sieve/sdk and Sentry's span streaming send them) and OTLP
+// export requests, JSON or protobuf, gzip-compressed as the OpenTelemetry exporters send them with
+// `compression: 'gzip'` (whole traces packed up to 512 spans, the BatchSpanProcessor's export size).
+import { gzipSync } from 'node:zlib';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 //
 // Deterministic: a chunk's traces depend only on its seed, so the raw-ceiling run and the HTTP run
 // see exactly the same spans.
@@ -297,6 +300,18 @@ function nanos(ms) {
   return `${Math.floor(ms)}${String(Math.round((ms % 1) * 1e6)).padStart(6, '0')}`;
 }
 
+/** The resource of every export besides `service.name`, and the instrumentation scope. */
+const RESOURCE_ATTRIBUTES = {
+  'service.version': '1.42.0',
+  'deployment.environment.name': 'production',
+  'telemetry.sdk.language': 'nodejs',
+  'telemetry.sdk.name': 'opentelemetry',
+  'telemetry.sdk.version': '2.12.1',
+  'host.name': 'ip-10-0-3-17',
+  'process.pid': 4242,
+};
+const SCOPE = { name: '@sieve/agent-instrumentation', version: '0.4.0' };
+
 /**
  * One ExportTraceServiceRequest for traces of one service (the OpenTelemetry JS SDK's JSON
  * exporter: one resource, one scope, hex ids, uint64 as strings).
@@ -315,20 +330,58 @@ export function otlpOf(traces, service) {
       );
     }
   }
-  const resource = keyValues({
-    'service.name': service,
-    'service.version': '1.42.0',
-    'deployment.environment.name': 'production',
-    'telemetry.sdk.language': 'nodejs',
-    'telemetry.sdk.name': 'opentelemetry',
-    'telemetry.sdk.version': '2.12.1',
-    'host.name': 'ip-10-0-3-17',
-    'process.pid': 4242,
-  });
+  const resource = keyValues({ 'service.name': service, ...RESOURCE_ATTRIBUTES });
   return Buffer.from(
     `{"resourceSpans":[{"resource":{"attributes":[${resource}],"droppedAttributesCount":0},` +
-      `"scopeSpans":[{"scope":{"name":"@sieve/agent-instrumentation","version":"0.4.0"},"spans":[${spans.join(',')}]}]}]}`,
+      `"scopeSpans":[{"scope":${JSON.stringify(SCOPE)},"spans":[${spans.join(',')}]}]}]}`,
   );
+}
+
+/** One resource object per service: the serializer groups spans by resource identity, as the SDK does. */
+const resources = new Map();
+const hrTime = (ms) => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+/** SpanKind of @opentelemetry/api (INTERNAL 0 … CONSUMER 4). */
+const API_KINDS = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 };
+
+/**
+ * The same request as otlpOf in OTLP protobuf, encoded by the OpenTelemetry JS exporter's own
+ * serializer (`@opentelemetry/otlp-transformer`) from ReadableSpan-shaped objects.
+ */
+export function otlpProtoOf(traces, service) {
+  let resource = resources.get(service);
+  if (!resource) {
+    resource = { attributes: { 'service.name': service, ...RESOURCE_ATTRIBUTES } };
+    resources.set(service, resource);
+  }
+  const spans = [];
+  for (const trace of traces) {
+    for (const s of trace.spans) {
+      const context = { traceId: trace.traceId, spanId: s.spanId, traceFlags: 1 };
+      spans.push({
+        name: s.name,
+        kind: API_KINDS[s.kind],
+        spanContext: () => context,
+        parentSpanContext:
+          s.parentId === null
+            ? undefined
+            : { traceId: trace.traceId, spanId: s.parentId, traceFlags: 1, isRemote: false },
+        startTime: hrTime(s.start),
+        endTime: hrTime(s.end),
+        status: s.status === 'error' ? { code: 2, message: 'upstream failed' } : { code: 1 },
+        attributes: s.attributes,
+        links: [],
+        events: [],
+        duration: hrTime(s.end - s.start),
+        ended: true,
+        resource,
+        instrumentationScope: SCOPE,
+        droppedAttributesCount: 0,
+        droppedEventsCount: 0,
+        droppedLinksCount: 0,
+      });
+    }
+  }
+  return Buffer.from(ProtobufTraceSerializer.serializeRequest(spans));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -342,7 +395,8 @@ export const METRICS_PER_ENVELOPE = 100;
  * The requests of one chunk of about `spans` spans, starting at span number `firstSpan` (trace
  * start times are `SPAN_GAP_MS` apart per span: the data covers total × 10 ms ending about now).
  * Sentry chunks: one envelope per trace plus trace_metric envelopes of 100 points; OTLP chunks:
- * one request per service per ≤ 512 spans of whole traces.
+ * one request per service per ≤ 512 spans of whole traces, gzip-compressed OTLP/JSON (`otlp`) or
+ * OTLP protobuf (`otlp-proto`).
  */
 export function makeChunk({ seed, format, firstSpan, spans: target, t0, publicKey }) {
   const r = rng(seed);
@@ -356,9 +410,11 @@ export function makeChunk({ seed, format, firstSpan, spans: target, t0, publicKe
   const flushService = (service) => {
     const pending = pendingByService.get(service);
     if (!pending || pending.traces.length === 0) return;
+    const proto = format === 'otlp-proto';
     requests.push({
       kind: 'otlp',
-      body: otlpOf(pending.traces, service),
+      contentType: proto ? 'application/x-protobuf' : 'application/json',
+      body: gzipSync(proto ? otlpProtoOf(pending.traces, service) : otlpOf(pending.traces, service)),
       spans: pending.spans,
       rows: pending.spans,
     });

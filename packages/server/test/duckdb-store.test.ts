@@ -96,6 +96,42 @@ describe('schema migrations', () => {
 });
 
 describe('DuckDB: commits and files', () => {
+  test('groups appended beside a COMMIT in flight: a trace split across them is still stored once, with one summary', async () => {
+    // A file database (a real WAL and fsync) and a small row cap, so a backlog becomes many groups
+    // and each is appended while the one before commits.
+    const dir = mkdtempSync(join(tmpdir(), 'sieve-pipeline-'));
+    const s = new DuckDbStore({ dataDir: dir, maxRowsPerCommit: 40, writerConnections: 2 });
+    await s.open();
+    try {
+      const traces = Array.from({ length: 60 }, (_, i) =>
+        trace({ start: T0 + 300_000 + i * 10, children: 5 }),
+      );
+      const writes: Promise<void>[] = [];
+      // Each trace arrives in three requests in successive ticks: root first, then the children,
+      // then all six again (a retry), so parts of one trace land in different, overlapping groups.
+      for (const spans of traces) writes.push(s.write(batch({ spans: spans.slice(0, 1) })));
+      await new Promise((r) => setImmediate(r));
+      for (const spans of traces) writes.push(s.write(batch({ spans: spans.slice(1) })));
+      await new Promise((r) => setImmediate(r));
+      for (const spans of traces) writes.push(s.write(batch({ spans })));
+      await Promise.all(writes);
+      assert.ok(s.stats.overlapped > 0, 'some groups were appended while a COMMIT ran');
+      assert.equal(s.stats.duplicates, 60 * 6);
+      const page = await s.listTraces({ projectId: 1, limit: 100, from: T0 + 300_000 });
+      assert.equal(page.total, 60, 'one summary row per trace');
+      for (const spans of traces) {
+        const stored = await s.getTrace(1, spans[0]!.traceId);
+        assert.equal(stored.length, 6);
+        const summary = page.traces.find((t) => t.traceId === spans[0]!.traceId);
+        assert.equal(summary?.spanCount, 6);
+        assert.equal(summary?.name, 'root');
+      }
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a commit that fails rejects every write in it with the cause; the writer carries on', async () => {
     // A CHECK constraint the validator knows nothing about makes DuckDB refuse the commit.
     const migrations: Migration[] = [

@@ -37,6 +37,14 @@ export interface DuckDbStoreOptions {
   maxRowsPerCommit?: number;
   /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
   yieldEveryRows?: number;
+  /**
+   * Writer connections. 2 (default): the next group is appended while the previous one's COMMIT
+   * (its fsync, 4–7 ms of waiting on the 2-core VM) runs. 1: groups commit one after the other.
+   * Measured (bench/README.md): on the quiet VM, 2 took one-trace envelopes at 16 in flight 14–23 %
+   * faster for less CPU a span and was level or better elsewhere; with the cores saturated by other
+   * processes it gained nothing (groups split in two, each paying a commit's fixed cost).
+   */
+  writerConnections?: 1 | 2;
   /** Connections serving queries in parallel with the writer (default 2, the core count we target). */
   readConnections?: number;
   /**
@@ -102,7 +110,7 @@ export class DuckDbStore implements Store {
   readonly path: string;
   private readonly options: DuckDbStoreOptions;
   private instance: DuckDBInstance | null = null;
-  private writerConn: DuckDBConnection | null = null;
+  private writerConns: DuckDBConnection[] = [];
   private writer: GroupCommitWriter | null = null;
   private pool: ConnectionPool | null = null;
   private closing = false;
@@ -129,6 +137,13 @@ export class DuckDbStore implements Store {
     try {
       const writerConn = await instance.connect();
       conns.push(writerConn);
+      const writerConns = [writerConn];
+      if ((this.options.writerConnections ?? 2) === 2) {
+        // One group's COMMIT overlaps the next group's appends (writer.ts).
+        const pipelineConn = await instance.connect();
+        conns.push(pipelineConn);
+        writerConns.push(pipelineConn);
+      }
       this.migrationResult = await applyMigrations(writerConn, this.options.migrations ?? MIGRATIONS);
       const maxId = await writerConn.runAndReadAll('SELECT coalesce(max(id), 0)::BIGINT AS id FROM logs');
       const lastLogId = maxId.getRowObjectsJS()[0]?.id;
@@ -138,14 +153,14 @@ export class DuckDbStore implements Store {
         conns.push(c);
         readers.push(c);
       }
-      this.writer = new GroupCommitWriter(writerConn, {
+      this.writer = new GroupCommitWriter(writerConns, {
         maxRowsPerCommit: this.options.maxRowsPerCommit ?? 20_000,
         yieldEveryRows: this.options.yieldEveryRows ?? 500,
         nextLogId: (typeof lastLogId === 'bigint' ? lastLogId : BigInt(Number(lastLogId ?? 0))) + 1n,
       });
       await this.writer.buildTraceFilter();
       this.pool = new ConnectionPool(readers);
-      this.writerConn = writerConn;
+      this.writerConns = writerConns;
       this.instance = instance;
     } catch (err) {
       for (const c of conns) c.closeSync();
@@ -238,13 +253,13 @@ export class DuckDbStore implements Store {
     this.closing = true;
     await this.writer?.drain();
     await this.pool?.close();
-    this.writerConn?.closeSync();
+    for (const c of this.writerConns) c.closeSync();
     // Closing the instance checkpoints the WAL into the file.
     this.instance.closeSync();
     this.instance = null;
     // The writer object stays so `stats` can still be read after close.
     this.pool = null;
-    this.writerConn = null;
+    this.writerConns = [];
   }
 
   private read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -21,6 +21,7 @@ import { TraceFilter } from './trace-filter.js';
  * rows, always at least one batch) and commits it in one transaction, so concurrent requests share
  * a commit (and its WAL fsync and any checkpoint it triggers). Each promise settles after the
  * COMMIT of the transaction that holds its batch: a 2xx sent after it means the data is durable.
+ * With two connections, the next group is appended while the previous one commits (see loop).
  *
  * A commit, measured on 2 cores (bench/server-ingest.mjs):
  * - BEGIN; spans are deduplicated against the store only for traces that already have a summary
@@ -34,8 +35,11 @@ import { TraceFilter } from './trace-filter.js';
  *   time window, INSERT … SELECT, the summary merged in SQL: ~11 statements) spent most of a
  *   commit waiting; this one makes 2 round trips (BEGIN, COMMIT) in the common case.
  * - Rows go through appenders with per-value calls (~370 ns a string, ~140 ns a number: ~11 µs a
- *   29-column span). DataChunk building was no faster, and bulk loads through `read_csv` /
- *   `read_ndjson` of a temp file cost 4–5× more CPU in all. JS appends in slices of
+ *   29-column span). Data chunks were no faster, even filled directly (numbers copied into the
+ *   vectors with `copy_data_to_vector`, nulls as validity bits): every string still takes one
+ *   `vector_assign_string_element` call, and strings are most of a span (measured 9.9 against 8.1 µs
+ *   a span appended). Bulk loads through `read_csv` / `read_ndjson` of a temp file cost 4–5× more
+ *   CPU in all. JS appends in slices of
  *   `yieldEveryRows`, yielding to the event loop between slices; DuckDB's side of an append (a
  *   synchronous flush, ~1 ms fixed per call on a wide table) runs once per table per commit, or
  *   every FLUSH_EVERY_ROWS rows of a large one.
@@ -120,6 +124,19 @@ export function encodeBatch(batch: IngestBatch): EncodedBatch {
   };
 }
 
+/** Several encoded batches as one (their rows in order). */
+function concatBatches(batches: readonly EncodedBatch[]): EncodedBatch {
+  const out: EncodedBatch = { spans: [], logs: [], metrics: [], errors: [], clientReports: [] };
+  for (const b of batches) {
+    for (const s of b.spans) out.spans.push(s);
+    for (const l of b.logs) out.logs.push(l);
+    for (const m of b.metrics) out.metrics.push(m);
+    for (const e of b.errors) out.errors.push(e);
+    for (const r of b.clientReports) out.clientReports.push(r);
+  }
+  return out;
+}
+
 /** Rows in an encoded batch. */
 export function encodedSize(batch: EncodedBatch): number {
   return (
@@ -193,6 +210,8 @@ export interface WriterStats {
   duplicates: number;
   /** Transactions that failed (every batch in them was rejected). */
   failedCommits: number;
+  /** Groups appended while the previous group's COMMIT was still running (the pipeline at work). */
+  overlapped: number;
 }
 
 interface BatchJob {
@@ -421,24 +440,91 @@ interface TraceAgg {
   weightSum: number;
 }
 
+/** A group whose transaction is sealed and whose COMMIT runs (see GroupCommitWriter.loop). */
+interface InFlight {
+  /** Settles after the COMMIT and the group's promises; never rejects (failures reject the group). */
+  done: Promise<void>;
+  /** Trace ids the group writes: batches of these traces wait for its COMMIT. */
+  traceIds: Set<string>;
+}
+
+/** An appender of an open group, with the rows it has not handed to DuckDB yet. */
+interface OpenAppender {
+  ap: DuckDBAppender;
+  unflushed: number;
+}
+
+/**
+ * A transaction being filled: each batch is appended as it is taken (absorb), the trace summaries
+ * are written when it is sealed, then it waits for its COMMIT.
+ */
+interface OpenGroup {
+  conn: DuckDBConnection;
+  jobs: BatchJob[];
+  rows: number;
+  /** Trace ids of its spans (a later group must not touch them before this one commits). */
+  traceIds: Set<string>;
+  /** (project, trace, span) of every span taken so far, and of the stored spans of its stored traces. */
+  spanKeys: Set<string>;
+  /** (project, event id) of the errors taken so far. */
+  errorKeys: Set<string>;
+  /** Spans appended: folded into their traces' summary rows when the group is sealed. */
+  fresh: EncodedSpan[];
+  /** Summary rows found in the store, by `project\0trace`; `checked` holds every key looked for. */
+  stored: Map<string, StoredTrace>;
+  checked: Set<string>;
+  /** Traces this group creates: added to the trace filter once it commits. */
+  created: Array<{ projectId: number; traceId: string }>;
+  appenders: Map<string, OpenAppender>;
+  duplicates: number;
+  firstLogId: bigint;
+}
+
 export class GroupCommitWriter {
   private readonly queue: Job[] = [];
   private running = false;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
   private nextLogId: bigint;
-  private readonly statements = new Map<string, DuckDBPreparedStatement>();
+  private readonly statements = new Map<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   /** Which traces may have a summary row; null until built (and after retention deleted traces). */
   private traceFilter: TraceFilter | null = null;
-  /** Traces the transaction in progress creates: added to the filter once it commits. */
-  private createdTraces: Array<{ projectId: number; traceId: string }> = [];
-  readonly stats: WriterStats = { commits: 0, batches: 0, rows: 0, duplicates: 0, failedCommits: 0 };
+  /** The group whose COMMIT runs while the next one is appended (see loop). */
+  private inFlight: InFlight | null = null;
+  /** Index into `conns` of the connection the next group uses. */
+  private turn = 0;
+  /** fill() waiting for the next write while a COMMIT runs. */
+  private arrivalWaiters: Array<() => void> = [];
+  readonly stats: WriterStats = {
+    commits: 0,
+    batches: 0,
+    rows: 0,
+    duplicates: 0,
+    failedCommits: 0,
+    overlapped: 0,
+  };
 
+  private readonly conns: DuckDBConnection[];
+
+  /**
+   * `conns`: one or two connections of the same database. With two, the COMMIT of one group (a WAL
+   * write and an fsync on DuckDB's side: 4–7 ms measured on the 2-core VM, nearly all of it waiting
+   * for the disk) overlaps the appends of the next on the other connection; with one, groups
+   * commit strictly one after the other.
+   */
   constructor(
-    private readonly conn: DuckDBConnection,
+    conns: DuckDBConnection | readonly DuckDBConnection[],
     private readonly options: WriterOptions,
   ) {
+    this.conns = Array.isArray(conns) ? [...conns] : [conns as DuckDBConnection];
+    if (this.conns.length === 0 || this.conns.length > 2)
+      throw new Error('GroupCommitWriter takes 1 or 2 connections');
     this.nextLogId = options.nextLogId;
+  }
+
+  /** The connection for lookups and exclusive tasks (nothing else runs on it then). */
+  private get conn(): DuckDBConnection {
+    return this.conns[0]!;
   }
 
   /**
@@ -475,6 +561,11 @@ export class GroupCommitWriter {
   }
 
   private schedule(): void {
+    if (this.arrivalWaiters.length > 0) {
+      const waiters = this.arrivalWaiters;
+      this.arrivalWaiters = [];
+      for (const w of waiters) w();
+    }
     if (this.running || this.scheduled) return;
     this.scheduled = true;
     // setImmediate rather than starting now: writes issued in the same tick join the first commit.
@@ -484,45 +575,42 @@ export class GroupCommitWriter {
     });
   }
 
+  /** Waits for the COMMIT in flight, if any. */
+  private async settle(): Promise<void> {
+    const inFlight = this.inFlight;
+    if (inFlight) {
+      await inFlight.done;
+      if (this.inFlight === inFlight) this.inFlight = null;
+    }
+  }
+
+  /**
+   * A two-stage pipeline with two connections: while group N's COMMIT runs (WAL write and fsync,
+   * on DuckDB's side) group N+1 is open on the other connection, and every batch that arrives
+   * meanwhile is appended into it at once; when N has committed, N+1 is sealed (its trace
+   * summaries written) and committed in turn. So the appends of one group overlap the COMMIT of
+   * the previous one, groups stay as large as the arrivals allow (each commit has a fixed cost of
+   * a few ms: appender flushes, COMMIT), and commits and acknowledgements stay in queue order.
+   *
+   * Two open transactions see each other's rows only once committed, so a batch joins the open
+   * group beside a COMMIT in flight only when that is harmless: it touches none of the in-flight
+   * group's traces (else it could miss the summary row and stored spans that group writes) and it
+   * has no errors (deduplicated by event id against the store); and a group opens beside a COMMIT
+   * only with the trace filter built (a rebuild must see every committed trace). Otherwise the
+   * batch waits for the COMMIT, as a task does. With one connection, groups commit one by one.
+   */
   private async loop(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.queue.length > 0) {
-        const head = this.queue[0]!;
-        if (head.kind === 'task') {
-          this.queue.shift();
-          try {
-            await head.run(this.conn);
-          } catch (err) {
-            head.reject(asError(err));
-          }
-          continue;
-        }
-        const group: BatchJob[] = [];
-        let rows = 0;
-        while (this.queue.length > 0) {
-          const next = this.queue[0]!;
-          if (next.kind !== 'batch') break;
-          if (group.length > 0 && rows + next.rows > this.options.maxRowsPerCommit) break;
-          this.queue.shift();
-          group.push(next);
-          rows += next.rows;
-        }
-        try {
-          await this.commit(group);
-          this.stats.commits++;
-          this.stats.batches += group.length;
-          this.stats.rows += rows;
-          for (const job of group) job.resolve();
-        } catch (err) {
-          this.stats.failedCommits++;
-          const error = new Error(
-            `DuckDB store: commit of ${group.length} batch(es), ${rows} row(s) failed: ${asError(err).message}`,
-            { cause: err },
-          );
-          for (const job of group) job.reject(error);
-        }
+      for (;;) {
+        await this.drainQueue();
+        if (this.queue.length > 0) continue;
+        const inFlight = this.inFlight;
+        if (!inFlight) break;
+        // Nothing queued: the next write opens a group beside the COMMIT, or the COMMIT ends first.
+        const arrived = await Promise.race([inFlight.done.then(() => false), this.arrival()]);
+        if (!arrived) await this.settle();
       }
     } finally {
       this.running = false;
@@ -532,126 +620,267 @@ export class GroupCommitWriter {
     }
   }
 
-  private async commit(group: BatchJob[]): Promise<void> {
-    const spans: EncodedSpan[] = [];
-    const errors: ErrorRow[] = [];
-    const logs: LogRow[] = [];
-    const metrics: MetricRow[] = [];
-    const reports: ClientReportRow[] = [];
-    // Duplicates inside the group (a transaction and span v2 items of one trace, a retry racing
-    // the original) are dropped here; the anti-join below only sees what is already stored.
-    const spanKeys = new Set<string>();
-    const errorKeys = new Set<string>();
-    let duplicates = 0;
-    for (const { batch } of group) {
-      for (const s of batch.spans) {
-        const key = `${s[PROJECT]}\u0000${s[TRACE]}\u0000${s[SPAN]}`;
-        if (spanKeys.has(key)) duplicates++;
-        else {
-          spanKeys.add(key);
-          spans.push(s);
+  private async drainQueue(): Promise<void> {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.kind === 'task') {
+        await this.settle();
+        this.queue.shift();
+        try {
+          await head.run(this.conn);
+        } catch (err) {
+          head.reject(asError(err));
         }
+        continue;
       }
-      for (const e of batch.errors) {
-        const key = `${e.projectId}\u0000${e.eventId}`;
-        if (errorKeys.has(key)) duplicates++;
-        else {
-          errorKeys.add(key);
-          errors.push(e);
+      if (this.inFlight && (this.conns.length === 1 || !this.traceFilter || !this.mayJoin(head, null))) {
+        await this.settle();
+        continue;
+      }
+      const conn = this.conns[this.turn]!;
+      this.turn = (this.turn + 1) % this.conns.length;
+      let group: OpenGroup | null = null;
+      try {
+        if (!this.traceFilter) await this.buildTraceFilter();
+        if (this.inFlight) this.stats.overlapped++;
+        await conn.run('BEGIN TRANSACTION');
+        group = this.openGroup(conn);
+        await this.fill(group);
+        await this.seal(group);
+      } catch (err) {
+        if (group) {
+          // Buffered rows are dropped before the ROLLBACK: an appender closed after it would flush
+          // them in a transaction of their own.
+          for (const open of group.appenders.values()) {
+            try {
+              open.ap.clear();
+              open.ap.closeSync();
+            } catch {
+              // Closing fails once the transaction is aborted; the first error says why.
+            }
+          }
+          group.appenders.clear();
+          // A failed statement leaves the transaction aborted.
+          await conn.run('ROLLBACK').catch(() => undefined);
+          // Ids of a rolled-back group are reused so ids stay dense (not required for correctness):
+          // the group in flight, if any, took its ids before this one.
+          this.nextLogId = group.firstLogId;
+          this.reject(group.jobs, group.rows, err);
+        } else {
+          // BEGIN or the filter failed: the head batch fails alone (the writer carries on).
+          this.queue.shift();
+          this.reject([head], head.rows, err);
         }
+        continue;
       }
-      for (const l of batch.logs) logs.push(l);
-      for (const m of batch.metrics) metrics.push(m);
-      for (const r of batch.clientReports) reports.push(r);
+      await this.settle();
+      this.inFlight = { done: this.finish(group), traceIds: group.traceIds };
     }
+  }
 
-    const conn = this.conn;
-    const firstLogId = this.nextLogId;
-    this.createdTraces = [];
-    await conn.run('BEGIN TRANSACTION');
-    try {
-      if (spans.length > 0) duplicates += await this.writeSpans(spans);
-      if (errors.length > 0) duplicates += await this.writeErrors(errors);
-      if (logs.length > 0) await this.appendLogs(logs);
-      if (metrics.length > 0) await this.appendRows('metrics', metrics, appendMetric);
-      if (reports.length > 0) await this.appendRows('client_reports', reports, appendClientReport);
-      await conn.run('COMMIT');
-      const filter = this.traceFilter;
-      if (filter) {
-        for (const t of this.createdTraces) filter.add(t.projectId, t.traceId);
-        // Rebuilt, twice as large, by the next commit that needs it.
-        if (filter.full) this.traceFilter = null;
-      }
-    } catch (err) {
-      // A failed statement leaves the transaction aborted; a failed COMMIT has already rolled back.
-      await conn.run('ROLLBACK').catch(() => undefined);
-      // Ids of a rolled-back commit are reused so ids stay dense (not required for correctness).
-      this.nextLogId = firstLogId;
-      throw err;
-    }
-    this.stats.duplicates += duplicates;
+  private openGroup(conn: DuckDBConnection): OpenGroup {
+    return {
+      conn,
+      jobs: [],
+      rows: 0,
+      traceIds: new Set(),
+      spanKeys: new Set(),
+      errorKeys: new Set(),
+      fresh: [],
+      stored: new Map(),
+      checked: new Set(),
+      created: [],
+      appenders: new Map(),
+      duplicates: 0,
+      firstLogId: this.nextLogId,
+    };
   }
 
   /**
-   * Deduplicates the spans against the store, appends the new ones to `spans` and folds them into
-   * their traces' summary rows; returns the duplicates dropped.
+   * Takes the batches queued, then, while the previous group's COMMIT runs, each batch as it
+   * arrives; stops at the row cap, at a task, at a batch that may not join, or when the COMMIT ends.
+   */
+  private async fill(group: OpenGroup): Promise<void> {
+    for (;;) {
+      // Everything queued that may join goes in as one batch: one trace lookup, one append per table.
+      const taken: EncodedBatch[] = [];
+      let next = this.queue[0];
+      while (next && next.kind === 'batch' && this.mayJoin(next, group)) {
+        this.queue.shift();
+        group.jobs.push(next);
+        group.rows += next.rows;
+        taken.push(next.batch);
+        next = this.queue[0];
+      }
+      if (taken.length > 0) {
+        await this.absorb(group, taken.length === 1 ? taken[0]! : concatBatches(taken));
+        continue;
+      }
+      const inFlight = this.inFlight;
+      if (next || !inFlight || group.rows >= this.options.maxRowsPerCommit) return;
+      const arrived = await Promise.race([inFlight.done.then(() => false), this.arrival()]);
+      if (!arrived) return;
+    }
+  }
+
+  /** Whether a batch may join `group` (null: a group about to open) beside the COMMIT in flight. */
+  private mayJoin(job: BatchJob, group: OpenGroup | null): boolean {
+    if (group && group.rows > 0 && group.rows + job.rows > this.options.maxRowsPerCommit) return false;
+    const inFlight = this.inFlight;
+    if (!inFlight) return true;
+    if (job.batch.errors.length > 0) return false;
+    for (const s of job.batch.spans) if (inFlight.traceIds.has(s[TRACE])) return false;
+    return true;
+  }
+
+  /** Resolves at the next write() or runExclusive(). */
+  private arrival(): Promise<true> {
+    return new Promise((resolve) => this.arrivalWaiters.push(() => resolve(true)));
+  }
+
+  private reject(jobs: BatchJob[], rows: number, err: unknown): void {
+    this.stats.failedCommits++;
+    const error = new Error(
+      `DuckDB store: commit of ${jobs.length} batch(es), ${rows} row(s) failed: ${asError(err).message}`,
+      { cause: err },
+    );
+    for (const job of jobs) job.reject(error);
+  }
+
+  /** COMMITs a sealed group and settles its promises. Never rejects. */
+  private async finish(group: OpenGroup): Promise<void> {
+    try {
+      await group.conn.run('COMMIT');
+    } catch (err) {
+      // A failed COMMIT has rolled back; ROLLBACK again in case it did not (it then fails harmlessly).
+      await group.conn.run('ROLLBACK').catch(() => undefined);
+      this.reject(group.jobs, group.rows, err);
+      return;
+    }
+    const filter = this.traceFilter;
+    if (filter) {
+      for (const t of group.created) filter.add(t.projectId, t.traceId);
+      // Rebuilt, twice as large, by the next group that needs it.
+      if (filter.full) this.traceFilter = null;
+    }
+    this.stats.commits++;
+    this.stats.batches += group.jobs.length;
+    this.stats.rows += group.rows;
+    this.stats.duplicates += group.duplicates;
+    for (const job of group.jobs) job.resolve();
+  }
+
+  /**
+   * Appends one batch into the open group. Duplicates inside the group (a transaction and span v2
+   * items of one trace, a retry racing the original) are dropped by key; duplicates of stored
+   * spans are found as writeSpans explains.
+   */
+  private async absorb(group: OpenGroup, batch: EncodedBatch): Promise<void> {
+    if (batch.spans.length > 0) await this.writeSpans(group, batch.spans);
+    if (batch.errors.length > 0) {
+      const errors: ErrorRow[] = [];
+      for (const e of batch.errors) {
+        const key = `${e.projectId}\u0000${e.eventId}`;
+        if (group.errorKeys.has(key)) group.duplicates++;
+        else {
+          group.errorKeys.add(key);
+          errors.push(e);
+        }
+      }
+      if (errors.length > 0) group.duplicates += await this.writeErrors(group.conn, errors);
+    }
+    if (batch.logs.length > 0) {
+      let id = this.nextLogId;
+      await this.appendRows(group, 'logs', batch.logs, (ap, row) => {
+        appendLog(ap, row, id);
+        id++;
+      });
+      this.nextLogId = id;
+    }
+    if (batch.metrics.length > 0) await this.appendRows(group, 'metrics', batch.metrics, appendMetric);
+    if (batch.clientReports.length > 0) {
+      await this.appendRows(group, 'client_reports', batch.clientReports, appendClientReport);
+    }
+  }
+
+  /**
+   * Hands every appended row to DuckDB and writes the trace summaries: each trace's row is
+   * appended, or merged in JS with its stored row (delete + append).
+   */
+  private async seal(group: OpenGroup): Promise<void> {
+    for (const [table, open] of group.appenders) {
+      group.appenders.delete(table);
+      open.ap.closeSync();
+    }
+    if (group.fresh.length === 0) return;
+    const replaced: StoredTrace[] = [];
+    const rows: TraceRow[] = aggregateTraces(group.fresh).map((a) => {
+      const old = group.stored.get(`${a.projectId}\u0000${a.traceId}`);
+      if (!old) {
+        group.created.push({ projectId: a.projectId, traceId: a.traceId });
+        return traceRowOf(a);
+      }
+      replaced.push(old);
+      return mergeTrace(old, a);
+    });
+    for (const [projectId, ids] of groupIds(replaced)) {
+      await this.query(group.conn, DELETE_TRACES_SQL, { p: projectId, ids: listValue(ids) });
+    }
+    await this.appendRows(group, 'traces', rows, appendTraceRow);
+    const traces = group.appenders.get('traces');
+    group.appenders.delete('traces');
+    traces?.ap.closeSync();
+  }
+
+  /**
+   * Deduplicates a batch's spans against the group and the store and appends the new ones to
+   * `spans`; their traces' summaries are written when the group is sealed.
    *
    * A trace with no row in `traces` has no stored span (the summary is written in the same
    * transaction as its spans, and retention deletes both together), so only spans of traces that
    * already have a summary can be duplicates. The trace filter rules out most trace ids without a
    * query (a trace mostly arrives whole, in one request); the rest are looked up by id (the index on
-   * traces.trace_id), and only for traces found are stored span ids read, within the stored trace's
-   * own start-time range (zone maps skip the other row groups). This is exact: no time window.
-   * New spans go straight into `spans` through the appender, and each trace's summary is merged in
-   * JS from its stored row and this commit's aggregate: the stored row is deleted and the merged one
-   * appended.
+   * traces.trace_id), once per group, and only for traces found are stored span ids read, within
+   * the stored trace's own start-time range (zone maps skip the other row groups). This is exact:
+   * no time window.
    */
-  private async writeSpans(spans: EncodedSpan[]): Promise<number> {
-    const byProject = new Map<number, Set<string>>();
+  private async writeSpans(group: OpenGroup, spans: EncodedSpan[]): Promise<void> {
+    const filter = this.traceFilter ?? (await this.buildTraceFilter(group.conn));
+    let lookups: Map<number, string[]> | null = null;
     for (const s of spans) {
-      let ids = byProject.get(s[PROJECT]);
-      if (!ids) {
-        ids = new Set();
-        byProject.set(s[PROJECT], ids);
-      }
-      ids.add(s[TRACE]);
+      group.traceIds.add(s[TRACE]);
+      const key = `${s[PROJECT]}\u0000${s[TRACE]}`;
+      if (group.checked.has(key)) continue;
+      group.checked.add(key);
+      if (!filter.mightContain(s[PROJECT], s[TRACE])) continue;
+      lookups ??= new Map();
+      const ids = lookups.get(s[PROJECT]);
+      if (ids) ids.push(s[TRACE]);
+      else lookups.set(s[PROJECT], [s[TRACE]]);
     }
-    const filter = this.traceFilter ?? (await this.buildTraceFilter());
-    const stored = new Map<string, StoredTrace>();
-    for (const [projectId, ids] of byProject) {
-      const maybe: string[] = [];
-      for (const id of ids) if (filter.mightContain(projectId, id)) maybe.push(id);
-      if (maybe.length === 0) continue;
-      for (const row of await this.storedTraces(projectId, maybe)) {
-        stored.set(`${projectId}\u0000${row.traceId}`, row);
-      }
-    }
-    let fresh = spans;
-    if (stored.size > 0) {
-      const dups = await this.storedSpanKeys([...stored.values()]);
-      if (dups.size > 0) {
-        fresh = spans.filter((s) => !dups.has(`${s[PROJECT]}\u0000${s[TRACE]}\u0000${s[SPAN]}`));
-      }
-    }
-    if (fresh.length > 0) {
-      await this.appendRows('spans', fresh, appendSpan);
-      const aggs = aggregateTraces(fresh);
-      const replaced: StoredTrace[] = [];
-      const rows: TraceRow[] = aggs.map((a) => {
-        const old = stored.get(`${a.projectId}\u0000${a.traceId}`);
-        if (!old) {
-          this.createdTraces.push({ projectId: a.projectId, traceId: a.traceId });
-          return traceRowOf(a);
+    if (lookups) {
+      const found: StoredTrace[] = [];
+      for (const [projectId, ids] of lookups) {
+        for (const row of await this.storedTraces(group.conn, projectId, ids)) {
+          group.stored.set(`${projectId}\u0000${row.traceId}`, row);
+          found.push(row);
         }
-        replaced.push(old);
-        return mergeTrace(old, a);
-      });
-      for (const [projectId, ids] of groupIds(replaced)) {
-        await this.query(DELETE_TRACES_SQL, { p: projectId, ids: listValue(ids) });
       }
-      await this.appendRows('traces', rows, appendTraceRow);
+      if (found.length > 0) {
+        for (const key of await this.storedSpanKeys(group.conn, found)) group.spanKeys.add(key);
+      }
     }
-    return spans.length - fresh.length;
+    const fresh: EncodedSpan[] = [];
+    for (const s of spans) {
+      const key = `${s[PROJECT]}\u0000${s[TRACE]}\u0000${s[SPAN]}`;
+      if (group.spanKeys.has(key)) group.duplicates++;
+      else {
+        group.spanKeys.add(key);
+        fresh.push(s);
+        group.fresh.push(s);
+      }
+    }
+    if (fresh.length > 0) await this.appendRows(group, 'spans', fresh, appendSpan);
   }
 
   /** Forgets the trace filter (retention deleted traces); the next commit rebuilds it. */
@@ -664,12 +893,12 @@ export class GroupCommitWriter {
    * spans, ~33k traces: ~50 ms). Called at open, and by the first commit after the filter filled up
    * or retention deleted traces.
    */
-  async buildTraceFilter(): Promise<TraceFilter> {
-    const counted = await this.conn.run('SELECT count(*)::DOUBLE FROM traces');
+  async buildTraceFilter(conn: DuckDBConnection = this.conn): Promise<TraceFilter> {
+    const counted = await conn.run('SELECT count(*)::DOUBLE FROM traces');
     const total = Number(counted.getChunk(0).getColumnValues(0)[0] ?? 0);
     const filter = new TraceFilter(Math.max(2 * total, 65_536));
     // Streamed, so a large table is never materialized whole.
-    const result = await this.conn.stream('SELECT project_id, trace_id FROM traces');
+    const result = await conn.stream('SELECT project_id, trace_id FROM traces');
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
@@ -682,8 +911,12 @@ export class GroupCommitWriter {
   }
 
   /** Summary rows of the given traces of a project, when stored. */
-  private async storedTraces(projectId: number, traceIds: string[]): Promise<StoredTrace[]> {
-    const rows = await this.query(STORED_TRACES_SQL, { p: projectId, ids: listValue(traceIds) });
+  private async storedTraces(
+    conn: DuckDBConnection,
+    projectId: number,
+    traceIds: string[],
+  ): Promise<StoredTrace[]> {
+    const rows = await this.query(conn, STORED_TRACES_SQL, { p: projectId, ids: listValue(traceIds) });
     return rows.map(storedTraceOf);
   }
 
@@ -691,7 +924,7 @@ export class GroupCommitWriter {
    * Keys (project, trace, span) of the stored spans of these traces. Each trace's spans lie within
    * its summary's [start_time, last_start]; traces close in time share one scan of that range.
    */
-  private async storedSpanKeys(traces: StoredTrace[]): Promise<Set<string>> {
+  private async storedSpanKeys(conn: DuckDBConnection, traces: StoredTrace[]): Promise<Set<string>> {
     const keys = new Set<string>();
     const sorted = [...traces].sort((a, b) => a.projectId - b.projectId || a.start - b.start);
     for (let i = 0; i < sorted.length; ) {
@@ -706,7 +939,7 @@ export class GroupCommitWriter {
         if (t.lastStart > hi) hi = t.lastStart;
       }
       i = j;
-      const rows = await this.query(STORED_SPAN_KEYS_SQL, {
+      const rows = await this.query(conn, STORED_SPAN_KEYS_SQL, {
         lo: first.start,
         hi,
         p: first.projectId,
@@ -719,12 +952,16 @@ export class GroupCommitWriter {
     return keys;
   }
 
-  private async writeErrors(errors: ErrorRow[]): Promise<number> {
-    const conn = this.conn;
+  private async writeErrors(conn: DuckDBConnection, errors: ErrorRow[]): Promise<number> {
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE stage_errors AS SELECT ${ERROR_COLUMNS} FROM errors LIMIT 0`,
     );
-    await this.appendRows('stage_errors', errors, appendError);
+    const ap = await conn.createAppender('stage_errors');
+    try {
+      for (const e of errors) appendError(ap, e);
+    } finally {
+      ap.closeSync();
+    }
     // Errors are few next to spans: an exact anti-join over (project_id, event_id) is cheap.
     const dup = await conn.run(
       `DELETE FROM stage_errors USING errors t
@@ -737,60 +974,50 @@ export class GroupCommitWriter {
     return removed;
   }
 
-  private async appendLogs(logs: LogRow[]): Promise<void> {
-    let id = this.nextLogId;
-    await this.appendRows('logs', logs, (ap, row) => {
-      appendLog(ap, row, id);
-      id++;
-    });
-    this.nextLogId = id;
-  }
-
   /**
-   * Appends rows in slices of `yieldEveryRows`, yielding to the event loop between slices, and hands
-   * them to DuckDB (a synchronous flush) every FLUSH_EVERY_ROWS rows and at the end. A flush has a
-   * fixed cost of ~1 ms for a wide table whatever its row count (measured: 1 row 1.3 ms, 300 rows
-   * 2.3 ms, 2,000 rows 4.3 ms into `spans`), so flushing each slice made small commits pay it
-   * several times; FLUSH_EVERY_ROWS bounds how long one flush holds the event loop.
+   * Appends rows through the group's appender for `table` (opened on first use, closed when the
+   * group is sealed), in slices of `yieldEveryRows` with a yield to the event loop between slices.
+   * Rows reach DuckDB (a synchronous flush) every FLUSH_EVERY_ROWS rows and at the seal. A flush
+   * has a fixed cost of ~1 ms for a wide table whatever its row count (measured: 1 row 1.3 ms, 300
+   * rows 2.3 ms, 2,000 rows 4.3 ms into `spans`), so a group pays it once per table, however many
+   * batches it absorbed; FLUSH_EVERY_ROWS bounds how long one flush holds the event loop.
    */
   private async appendRows<T>(
+    group: OpenGroup,
     table: string,
     rows: readonly T[],
     append: (ap: DuckDBAppender, row: T) => void,
   ): Promise<void> {
-    const ap = await this.conn.createAppender(table);
-    try {
-      const step = this.options.yieldEveryRows;
-      let unflushed = 0;
-      for (let i = 0; i < rows.length; i += step) {
-        const end = Math.min(rows.length, i + step);
-        for (let j = i; j < end; j++) append(ap, rows[j]!);
-        unflushed += end - i;
-        if (end < rows.length) {
-          if (unflushed >= FLUSH_EVERY_ROWS) {
-            ap.flushSync();
-            unflushed = 0;
-          }
-          await yieldToEventLoop();
-        }
+    let open = group.appenders.get(table);
+    if (!open) {
+      open = { ap: await group.conn.createAppender(table), unflushed: 0 };
+      group.appenders.set(table, open);
+    }
+    const { ap } = open;
+    const step = this.options.yieldEveryRows;
+    for (let i = 0; i < rows.length; i += step) {
+      const end = Math.min(rows.length, i + step);
+      for (let j = i; j < end; j++) append(ap, rows[j]!);
+      open.unflushed += end - i;
+      if (open.unflushed >= FLUSH_EVERY_ROWS) {
+        ap.flushSync();
+        open.unflushed = 0;
       }
-      ap.closeSync();
-    } catch (err) {
-      try {
-        ap.closeSync();
-      } catch {
-        // Closing flushes again and fails once the transaction is aborted; the first error says why.
-      }
-      throw err;
+      if (end < rows.length) await yieldToEventLoop();
     }
   }
 
   /** A statement prepared once on the writer connection and re-bound per use. */
-  private async prepared(sql: string): Promise<DuckDBPreparedStatement> {
-    let stmt = this.statements.get(sql);
+  private async prepared(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+    let byConn = this.statements.get(conn);
+    if (!byConn) {
+      byConn = new Map();
+      this.statements.set(conn, byConn);
+    }
+    let stmt = byConn.get(sql);
     if (!stmt) {
-      stmt = await this.conn.prepare(sql);
-      this.statements.set(sql, stmt);
+      stmt = await conn.prepare(sql);
+      byConn.set(sql, stmt);
     }
     return stmt;
   }
@@ -800,8 +1027,12 @@ export class GroupCommitWriter {
    * materialized result's chunks are read synchronously). Under load each round trip waits for the
    * event loop, which is busy parsing the next requests, so the commit path keeps them few.
    */
-  private async query(sql: string, values: Record<string, DuckDBValue>): Promise<JS[][]> {
-    const stmt = await this.prepared(sql);
+  private async query(
+    conn: DuckDBConnection,
+    sql: string,
+    values: Record<string, DuckDBValue>,
+  ): Promise<JS[][]> {
+    const stmt = await this.prepared(conn, sql);
     stmt.clearBindings();
     stmt.bind(values, QUERY_TYPES);
     const result = await stmt.run();
