@@ -308,7 +308,15 @@ export class ClickHouseWriter {
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
   private logSequence: bigint;
-  readonly stats: WriterStats = { commits: 0, batches: 0, rows: 0, duplicates: 0, failedCommits: 0 };
+  // One group at a time here: `overlapped` stays 0 (the DuckDB writer appends beside a COMMIT in flight).
+  readonly stats: WriterStats = {
+    commits: 0,
+    batches: 0,
+    rows: 0,
+    duplicates: 0,
+    failedCommits: 0,
+    overlapped: 0,
+  };
 
   constructor(
     private readonly client: ClickHouseClient,
