@@ -21,6 +21,11 @@ export interface AiFields {
   reasoningTokens: number | null;
   agentName: string | null;
   toolName: string | null;
+  /**
+   * `gen_ai.cost.total_usd` in USD: sent by the SDK, or estimated at ingest from the model and tokens
+   * (ingest/ai-cost.ts). On an `invoke_agent` span it may be a total over the agent's calls.
+   */
+  costUsd: number | null;
 }
 
 export interface SpanRow extends AiFields {

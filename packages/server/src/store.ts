@@ -55,6 +55,12 @@ export interface TraceSummary {
   /** Distinct services that sent spans of the trace. */
   services: string[];
   weight: number;
+  /**
+   * Σ `gen_ai.cost.total_usd` (AiFields.costUsd) of the trace's spans other than `invoke_agent`; when
+   * none has one, Σ over its `invoke_agent` spans (whose cost, when set, is usually a total over the
+   * same calls: the agent-runs rule applied to the whole trace). Null: no span has a cost.
+   */
+  costUsd: number | null;
 }
 
 export interface TracePage {

@@ -54,6 +54,7 @@ function makeBatchSpans(batchNo: number, writer: number): SpanRow[] {
         reasoningTokens: null,
         agentName: null,
         toolName: null,
+        costUsd: null,
       });
     }
   }

@@ -65,6 +65,7 @@ function makeBatch(first: number, t0: number): IngestBatch {
       reasoningTokens: null,
       agentName: null,
       toolName: null,
+      costUsd: null,
     });
   }
   return { spans, logs: [], metrics: [], errors: [], clientReports: [] };

@@ -49,6 +49,7 @@ function span(i: number, overrides: Partial<SpanRow> = {}): SpanRow {
     reasoningTokens: null,
     agentName: null,
     toolName: null,
+    costUsd: null,
     ...overrides,
   };
 }

@@ -64,6 +64,7 @@ function span(traceId: string, spanId: string, start: number, parentSpanId: stri
     reasoningTokens: null,
     agentName: null,
     toolName: null,
+    costUsd: null,
   };
 }
 

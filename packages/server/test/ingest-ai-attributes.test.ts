@@ -13,6 +13,7 @@ const NONE: AiFields = {
   reasoningTokens: null,
   agentName: null,
   toolName: null,
+  costUsd: null,
 };
 
 type Row = [string, string, string | null, PlainAttributes, Partial<AiFields>];

@@ -149,6 +149,7 @@ describe('OTLP traces (JSON form)', () => {
       reasoningTokens: null,
       agentName: null,
       toolName: null,
+      costUsd: null,
     });
   });
 

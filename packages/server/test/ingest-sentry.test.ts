@@ -119,6 +119,7 @@ describe('classic transaction', () => {
       reasoningTokens: null,
       agentName: null,
       toolName: null,
+      costUsd: null,
     });
   });
 

@@ -59,6 +59,7 @@ export function span(overrides: Partial<SpanRow> = {}): SpanRow {
     reasoningTokens: null,
     agentName: null,
     toolName: null,
+    costUsd: null,
     ...overrides,
   };
 }
@@ -185,6 +186,7 @@ function agentTrace(
     agentName: agent,
     status: opts.fail ? 'error' : 'ok',
     attributes: opts.cost ? { 'gen_ai.cost.total_usd': 99 } : {},
+    costUsd: opts.cost ? 99 : null,
   });
   const chat = (at: number, parent: string, input: number, output: number, cost?: number) =>
     runSpan(traceId, {
@@ -197,6 +199,7 @@ function agentTrace(
       inputTokens: input,
       outputTokens: output,
       attributes: cost === undefined ? {} : { 'gen_ai.cost.total_usd': cost },
+      costUsd: cost ?? null,
     });
   const chat1 = chat(start + 20, root.spanId, 100, 10, opts.cost ? 0.25 : undefined);
   const httpClient = runSpan(traceId, {
@@ -463,6 +466,7 @@ export function storeConformance(open: OpenStore): void {
         hasAi: true,
         services: ['api'],
         weight: 10,
+        costUsd: null,
       });
       assert.equal(t[ids.b!]!.status, 'error');
       assert.equal(t[ids.b!]!.errorCount, 1);
@@ -554,6 +558,7 @@ export function storeConformance(open: OpenStore): void {
         reasoningTokens: null,
         agentName: null,
         toolName: null,
+        costUsd: null,
       });
       assert.equal(chat!.parentSpanId, root!.spanId);
       assert.equal(chat!.startTime, T0 + 1010);
@@ -993,6 +998,57 @@ export function storeConformance(open: OpenStore): void {
         [loneRun.operation, loneRun.llmCalls, loneRun.toolCalls, loneRun.inputTokens, loneRun.spanCount],
         ['chat', 1, 0, 7, 1],
       );
+    });
+
+    test("a trace's cost sums its calls, not the agent spans' totals over them; null without costs", async () => {
+      const page = await store.listTraces({ projectId: 1, limit: 10 });
+      const cost = Object.fromEntries(page.traces.map((t) => [t.traceId, t.costUsd]));
+      // 0.25 + 0.5: the agents' own 99 would count the same calls twice.
+      assert.equal(cost[a.traceId], 0.75);
+      assert.equal(cost[b.traceId], null);
+      assert.equal(cost[loneTrace], null);
+      assert.equal(cost[plain.traceId], null);
+      const stored = await store.getTrace(1, a.traceId);
+      assert.deepEqual(
+        stored.filter((s) => s.ai?.costUsd != null).map((s) => [s.name, s.ai?.costUsd]),
+        [
+          ['invoke_agent support', 99],
+          ['chat gpt-4o', 0.25],
+          ['chat gpt-4o', 0.5],
+        ],
+      );
+    });
+
+    test('trace cost: agent totals only when no call has a cost; sums merge across requests', async () => {
+      const s = await open();
+      try {
+        const traceId = hexId(32);
+        const agent = runSpan(traceId, {
+          name: 'invoke_agent remote',
+          startTime: T0,
+          operation: 'invoke_agent',
+          costUsd: 1.5,
+        });
+        await s.write(batch({ spans: [agent] }));
+        const costOf = async () => (await s.listTraces({ projectId: 1, limit: 10 })).traces[0]?.costUsd;
+        assert.equal(await costOf(), 1.5, 'only the agent has a cost: its total is the trace cost');
+        const call = (at: number, costUsd: number | null) =>
+          runSpan(traceId, {
+            parentSpanId: agent.spanId,
+            name: 'chat',
+            startTime: at,
+            operation: 'chat',
+            model: 'm',
+            costUsd,
+          });
+        // Later requests add to the stored summary (merged, not replaced).
+        await s.write(batch({ spans: [call(T0 + 1, 0.125), call(T0 + 2, null)] }));
+        assert.equal(await costOf(), 0.125, 'a call has a cost now: the agent total is left out');
+        await s.write(batch({ spans: [call(T0 + 3, 0.25)] }));
+        assert.equal(await costOf(), 0.375);
+      } finally {
+        await s.close();
+      }
     });
 
     test('filters by agent, model, status and time; pages by cursor without repeats', async () => {

@@ -31,6 +31,7 @@ export function makeSpan(overrides: Partial<SpanRow> = {}): SpanRow {
     reasoningTokens: null,
     agentName: null,
     toolName: null,
+    costUsd: null,
     ...overrides,
   };
 }

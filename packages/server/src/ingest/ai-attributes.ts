@@ -80,6 +80,12 @@ export function tokenCount(value: unknown): number | null {
   return Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
 }
 
+/** A cost in USD: a finite non-negative number (or numeric text), else null. */
+function cost(v: PlainValue | undefined): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
 function num(a: Attrs, ...keys: string[]): number | null {
   for (const key of keys) {
     const n = tokenCount(a[key]);
@@ -313,6 +319,7 @@ export function normaliseAi(
     reasoningTokens,
     agentName,
     toolName,
+    costUsd: cost(a['gen_ai.cost.total_usd']),
   };
 }
 

@@ -412,6 +412,7 @@ function convertSpan(span: Record<string, unknown>, origin: Origin, projectId: n
     reasoningTokens: ai.reasoningTokens,
     agentName: ai.agentName,
     toolName: ai.toolName,
+    costUsd: ai.costUsd,
   };
   return {
     row,

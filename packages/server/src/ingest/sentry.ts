@@ -313,6 +313,7 @@ function pushSpan(ctx: Context, init: SpanInit): void {
     reasoningTokens: ai.reasoningTokens,
     agentName: ai.agentName,
     toolName: ai.toolName,
+    costUsd: ai.costUsd,
   };
   ctx.spans.push({ row, rate: init.isSegment ? parseRate(attributes['sentry.sample_rate']) : undefined });
 }

@@ -64,7 +64,7 @@ function parseJson<T>(text: unknown, fallback: T): T {
   }
 }
 
-/** Columns: trace_id, root_name, root_op, start_time, end_time, span_count, error_count, root_status, models, input_tokens, output_tokens, has_ai, services, root_weight. */
+/** Columns: trace_id, root_name, root_op, start_time, end_time, span_count, error_count, root_status, models, input_tokens, output_tokens, has_ai, services, root_weight, total_cost_usd. */
 export function traceSummaryOf(r: ResultRow): TraceSummary {
   const errorCount = num(r.error_count);
   const startTime = num(r.start_time);
@@ -85,10 +85,11 @@ export function traceSummaryOf(r: ResultRow): TraceSummary {
     hasAi: bool(r.has_ai),
     services: strList(r.services),
     weight: num(r.root_weight),
+    costUsd: numOrNull(r.total_cost_usd),
   };
 }
 
-/** Columns: the span table's, with the AI fields as ai_operation … tool_name. */
+/** Columns: the span table's, with the AI fields as ai_operation … tool_name, cost_usd. */
 export function storedSpanOf(r: ResultRow): StoredSpan {
   const ai = {
     operation: strOrNull(r.ai_operation),
@@ -100,6 +101,7 @@ export function storedSpanOf(r: ResultRow): StoredSpan {
     reasoningTokens: numOrNull(r.reasoning_tokens),
     agentName: strOrNull(r.agent_name),
     toolName: strOrNull(r.tool_name),
+    costUsd: numOrNull(r.cost_usd),
   };
   return {
     spanId: String(r.span_id),

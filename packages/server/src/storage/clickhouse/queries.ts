@@ -121,7 +121,8 @@ function attributeText(key: string): string {
 // Traces
 
 const TRACE_SUMMARY_COLUMNS = `trace_id, root_name, root_op, start_time, end_time, span_count, error_count,
-  root_status, models, input_tokens, output_tokens, has_ai, services, root_weight`;
+  root_status, models, input_tokens, output_tokens, has_ai, services, root_weight,
+  ifNull(cost_usd, agent_cost_usd) AS total_cost_usd`;
 
 function traceFilters(query: TraceQuery): string[] {
   const project = int(query.projectId);
@@ -201,7 +202,7 @@ export async function getTrace(
     client,
     `SELECT span_id, parent_span_id, name, op, status, start_time, end_time, attributes, status_message, kind,
        service_name, is_segment, ai_operation, ai_provider, ai_model, input_tokens, output_tokens,
-       cached_input_tokens, reasoning_tokens, agent_name, tool_name
+       cached_input_tokens, reasoning_tokens, agent_name, tool_name, cost_usd
      FROM spans
      WHERE project_id = ${int(projectId)} AND day BETWEEN ${int(dayOf(lo))} AND ${int(dayOf(hi))}
        AND trace_id = ${str(traceId)} AND start_time BETWEEN ${f64(lo)} AND ${f64(hi)}

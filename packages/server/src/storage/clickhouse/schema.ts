@@ -29,8 +29,16 @@ import { str } from './sql.js';
 export interface Migration {
   version: number;
   name: string;
-  statements: readonly string[];
+  statements: readonly MigrationStatement[];
 }
+
+/**
+ * SQL, or a column to add unless it exists: 18.16 has no `ADD COLUMN IF NOT EXISTS`, so that is
+ * checked in `system.columns` to keep a re-run migration idempotent.
+ */
+export type MigrationStatement =
+  | string
+  | { addColumn: { table: string; column: string; definition: string } };
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -139,6 +147,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = MergeTree ORDER BY (project_id, timestamp)`,
     ],
   },
+  {
+    // The normalised cost (`gen_ai.cost.total_usd`) of a span, and its sums on the trace summary: the
+    // cost of the calls, and apart from it that of the `invoke_agent` spans (often a total over the
+    // same calls, counted only when no call has a cost). The spans column's DEFAULT reads the cost
+    // from the attributes, so spans stored before it have one (ClickHouse computes a missing column's
+    // default when old parts are read); new rows always carry the value. Summaries written before
+    // stay without a cost until their trace gets another span (the summary is then recomputed).
+    version: 2,
+    name: 'span and trace cost',
+    statements: [
+      {
+        addColumn: {
+          table: 'spans',
+          column: 'cost_usd',
+          definition: `Nullable(Float64) DEFAULT
+            if(position(attributes, '"gen_ai.cost.total_usd":') > 0
+                AND toFloat64OrNull(replaceAll(visitParamExtractRaw(attributes, 'gen_ai.cost.total_usd'), '"', '')) >= 0,
+              toFloat64OrNull(replaceAll(visitParamExtractRaw(attributes, 'gen_ai.cost.total_usd'), '"', '')),
+              CAST(NULL AS Nullable(Float64)))`,
+        },
+      },
+      { addColumn: { table: 'traces', column: 'cost_usd', definition: 'Nullable(Float64)' } },
+      { addColumn: { table: 'traces', column: 'agent_cost_usd', definition: 'Nullable(Float64)' } },
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -146,6 +179,23 @@ export interface MigrationResult {
   applied: number[];
   /** The schema version after the call. */
   version: number;
+}
+
+async function runStatement(client: ClickHouseClient, statement: MigrationStatement): Promise<void> {
+  if (typeof statement === 'string') {
+    await client.command({ query: statement });
+    return;
+  }
+  const { table, column, definition } = statement.addColumn;
+  const found = await (
+    await client.query({
+      query: `SELECT count() AS n FROM system.columns
+        WHERE database = currentDatabase() AND table = ${str(table)} AND name = ${str(column)}`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: number | string }>();
+  if (Number(found[0]?.n ?? 0) > 0) return;
+  await client.command({ query: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}` });
 }
 
 /** Applies every missing migration in version order and records each one once it has run. */
@@ -180,9 +230,9 @@ export async function applyMigrations(
   const applied: number[] = [];
   for (const m of ordered) {
     if (done.has(m.version)) continue;
-    for (const sql of m.statements) {
+    for (const statement of m.statements) {
       try {
-        await client.command({ query: sql });
+        await runStatement(client, statement);
       } catch (err) {
         throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
       }

@@ -40,12 +40,14 @@ const IDS_PER_STATEMENT = 2000;
 const ROOT_COLUMNS = [1, 2, 3, 4].map((i) => `tupleElement(argMin(named, naming_rank), ${i})`).join(', ');
 
 const TRACE_COLUMNS = `project_id, trace_id, start_time, end_time, last_start, span_count, error_count, root_name,
-  root_op, root_status, root_weight, models, ops, services, input_tokens, output_tokens, has_ai, weight_sum`;
+  root_op, root_status, root_weight, models, ops, services, input_tokens, output_tokens, has_ai, weight_sum,
+  cost_usd, agent_cost_usd`;
 
 /**
  * The summary of each selected trace, computed from its spans. The naming span ranks the root (no
  * parent) first, then segments, then any span; ties go to the earliest start, then the smallest span
- * id (as the DuckDB writer does). argMin of a tuple, not of each Nullable column: aggregate
+ * id (as the DuckDB writer does). Costs are summed apart for `invoke_agent` spans (see store.ts
+ * TraceSummary.costUsd), NULL when no span has one. argMin of a tuple, not of each Nullable column: aggregate
  * functions skip NULL arguments, which would take root_op from another span when the root has none.
  */
 function summarySql(where: string): string {
@@ -55,14 +57,19 @@ function summarySql(where: string): string {
       arraySort(arrayFilter(x -> x != '', groupUniqArray(ai_model))),
       arraySort(arrayFilter(x -> x != '', groupUniqArray(op))),
       arraySort(arrayFilter(x -> x != '', groupUniqArray(service_name))),
-      sum(ifNull(input_tokens, 0)), sum(ifNull(output_tokens, 0)), max(is_ai), sum(weight)
+      sum(ifNull(input_tokens, 0)), sum(ifNull(output_tokens, 0)), max(is_ai), sum(weight),
+      if(countIf(has_cost AND NOT is_agent) = 0, CAST(NULL AS Nullable(Float64)),
+        toNullable(sumIf(ifNull(cost_usd, 0), NOT is_agent))),
+      if(countIf(has_cost AND is_agent) = 0, CAST(NULL AS Nullable(Float64)),
+        toNullable(sumIf(ifNull(cost_usd, 0), is_agent)))
     FROM (
       SELECT project_id, trace_id, start_time, end_time, status, op, ai_model, service_name, input_tokens,
-        output_tokens, weight, tuple(name, op, status, weight) AS named,
+        output_tokens, weight, cost_usd, cost_usd IS NOT NULL AS has_cost,
+        ifNull(ai_operation, '') = 'invoke_agent' AS is_agent, tuple(name, op, status, weight) AS named,
         tuple(if(parent_span_id IS NULL, 0, if(is_segment = 1, 1, 2)), start_time, span_id) AS naming_rank,
         (ai_operation IS NOT NULL OR ai_provider IS NOT NULL OR ai_model IS NOT NULL OR input_tokens IS NOT NULL
           OR output_tokens IS NOT NULL OR cached_input_tokens IS NOT NULL OR reasoning_tokens IS NOT NULL
-          OR agent_name IS NOT NULL OR tool_name IS NOT NULL) AS is_ai
+          OR agent_name IS NOT NULL OR tool_name IS NOT NULL OR cost_usd IS NOT NULL) AS is_ai
       FROM spans FINAL WHERE ${where}
     )
     GROUP BY project_id, trace_id`;
@@ -137,6 +144,7 @@ const SPAN_COLUMNS = [
   'reasoning_tokens',
   'agent_name',
   'tool_name',
+  'cost_usd',
 ] as const;
 
 /** An encoded span (validated and normalised by the shared encodeBatch) as a row of `spans`. */
@@ -171,6 +179,7 @@ function spanRow(s: EncodedSpan): string {
     tokenCount(s[25]),
     s[26],
     s[27],
+    s[28],
   ]);
 }
 

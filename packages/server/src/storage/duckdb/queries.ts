@@ -143,7 +143,8 @@ function attributeEquals(p: Params, key: string, text: string): string {
 
 const TRACE_SUMMARY_COLUMNS = `trace_id, root_name, root_op, start_time, end_time, span_count::DOUBLE AS span_count,
   error_count::DOUBLE AS error_count, root_status, models, input_tokens::DOUBLE AS input_tokens,
-  output_tokens::DOUBLE AS output_tokens, has_ai, services, root_weight`;
+  output_tokens::DOUBLE AS output_tokens, has_ai, services, root_weight,
+  COALESCE(cost_usd, agent_cost_usd) AS total_cost_usd`;
 
 /**
  * The WHERE conditions of a trace query, written into `p` (each statement has its own Params:
@@ -293,7 +294,7 @@ export async function getTrace(
     `SELECT span_id, parent_span_id, name, op, status, start_time, end_time, attributes, status_message, kind,
        service_name, is_segment, ai_operation, ai_provider, ai_model, input_tokens::DOUBLE AS input_tokens,
        output_tokens::DOUBLE AS output_tokens, cached_input_tokens::DOUBLE AS cached_input_tokens,
-       reasoning_tokens::DOUBLE AS reasoning_tokens, agent_name, tool_name
+       reasoning_tokens::DOUBLE AS reasoning_tokens, agent_name, tool_name, cost_usd
      FROM spans
      WHERE start_time BETWEEN ${p.add(num(range.start_time), 'DOUBLE')} AND ${p.add(num(range.last_start), 'DOUBLE')}
        AND trace_id = ${p.add(traceId, 'VARCHAR')} AND project_id = ${p.add(projectId, 'INTEGER')}

@@ -160,6 +160,31 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'trace ids indexed on traces instead of spans',
     statements: ['DROP INDEX spans_trace_id', 'CREATE INDEX traces_trace_id ON traces (trace_id)'],
   },
+  {
+    // The normalised cost (`gen_ai.cost.total_usd`) of a span, and its sums on the trace summary: the
+    // cost of the calls, and apart from it that of the `invoke_agent` spans (often a total over the
+    // same calls, counted only when no call has a cost). Stored spans and summaries are backfilled
+    // from the attributes. DuckDB refuses ALTER on a table with an index, hence the index dance.
+    version: 3,
+    name: 'span and trace cost',
+    statements: [
+      'ALTER TABLE spans ADD COLUMN cost_usd DOUBLE',
+      `UPDATE spans SET cost_usd = c FROM (
+         SELECT rowid AS r, TRY_CAST(json_extract_string(attributes, '$."gen_ai.cost.total_usd"') AS DOUBLE) AS c
+         FROM spans WHERE contains(attributes, '"gen_ai.cost.total_usd"')
+       ) WHERE spans.rowid = r AND isfinite(c) AND c >= 0`,
+      'DROP INDEX traces_trace_id',
+      'ALTER TABLE traces ADD COLUMN cost_usd DOUBLE',
+      'ALTER TABLE traces ADD COLUMN agent_cost_usd DOUBLE',
+      `UPDATE traces SET cost_usd = s.calls, agent_cost_usd = s.agents FROM (
+         SELECT project_id AS p, trace_id AS t,
+           sum(cost_usd) FILTER (WHERE ai_operation IS DISTINCT FROM 'invoke_agent') AS calls,
+           sum(cost_usd) FILTER (WHERE ai_operation = 'invoke_agent') AS agents
+         FROM spans WHERE cost_usd IS NOT NULL GROUP BY project_id, trace_id
+       ) s WHERE traces.project_id = s.p AND traces.trace_id = s.t`,
+      'CREATE INDEX traces_trace_id ON traces (trace_id)',
+    ],
+  },
 ];
 
 export interface MigrationResult {

@@ -81,6 +81,8 @@ export type EncodedSpan = [
   reasoningTokens: number | null,
   agentName: string | null,
   toolName: string | null,
+  /** Last: migration 3 added the column at the end of `spans`. */
+  costUsd: number | null,
 ];
 
 /** Positions in EncodedSpan. */
@@ -100,6 +102,7 @@ const OPERATION = 19;
 const MODEL = 21;
 const INPUT_TOKENS = 22;
 const OUTPUT_TOKENS = 23;
+const COST = 28;
 
 /** An IngestBatch with its spans encoded (the other rows are few and stay objects). */
 export interface EncodedBatch {
@@ -157,6 +160,16 @@ function count(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** A cost in USD: a finite number, else null (in-process callers may be sloppy). */
+function usd(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Σ of nullable sums: null only when both are (no span had a cost). */
+function addCost(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : a + b;
+}
+
 function encodeSpan(s: SpanRow): EncodedSpan {
   return [
     s.projectId,
@@ -187,6 +200,7 @@ function encodeSpan(s: SpanRow): EncodedSpan {
     count(s.reasoningTokens),
     text(s.agentName),
     text(s.toolName),
+    usd(s.costUsd),
   ];
 }
 
@@ -269,6 +283,8 @@ const TRACE_COLUMNS = [
   'output_tokens',
   'has_ai',
   'weight_sum',
+  'cost_usd',
+  'agent_cost_usd',
 ].join(', ');
 
 /** Rows appended between two synchronous flushes of an appender (each holds the event loop). */
@@ -312,6 +328,10 @@ interface TraceRow {
   outputTokens: number;
   hasAi: boolean;
   weightSum: number;
+  /** Σ cost of the spans that are not `invoke_agent` (null: none had one); see store.ts TraceSummary.costUsd. */
+  costUsd: number | null;
+  /** Σ cost of the `invoke_agent` spans: the trace's cost only when no other span has one. */
+  agentCostUsd: number | null;
 }
 
 type StoredTrace = TraceRow;
@@ -343,6 +363,8 @@ function storedTraceOf(r: JS[]): StoredTrace {
     outputTokens: num(r[17]),
     hasAi: r[18] === true,
     weightSum: num(r[19]),
+    costUsd: r[20] === null || r[20] === undefined ? null : num(r[20]),
+    agentCostUsd: r[21] === null || r[21] === undefined ? null : num(r[21]),
   };
 }
 
@@ -370,6 +392,8 @@ function traceRowOf(a: TraceAgg): TraceRow {
     outputTokens: a.outputTokens,
     hasAi: a.hasAi,
     weightSum: a.weightSum,
+    costUsd: a.costUsd,
+    agentCostUsd: a.agentCostUsd,
   };
 }
 
@@ -402,6 +426,8 @@ function mergeTrace(o: StoredTrace, a: TraceAgg): TraceRow {
     outputTokens: o.outputTokens + a.outputTokens,
     hasAi: o.hasAi || a.hasAi,
     weightSum: o.weightSum + a.weightSum,
+    costUsd: addCost(o.costUsd, a.costUsd),
+    agentCostUsd: addCost(o.agentCostUsd, a.agentCostUsd),
   };
 }
 
@@ -438,6 +464,10 @@ interface TraceAgg {
   outputTokens: number;
   hasAi: boolean;
   weightSum: number;
+  /** Σ cost of the spans that are not `invoke_agent` (null: none had one); see store.ts TraceSummary.costUsd. */
+  costUsd: number | null;
+  /** Σ cost of the `invoke_agent` spans: the trace's cost only when no other span has one. */
+  agentCostUsd: number | null;
 }
 
 /** A group whose transaction is sealed and whose COMMIT runs (see GroupCommitWriter.loop). */
@@ -1127,6 +1157,11 @@ function str(ap: DuckDBAppender, v: string | null | undefined): void {
   else ap.appendVarchar(typeof v === 'string' ? v : String(v));
 }
 
+function double(ap: DuckDBAppender, v: number | null): void {
+  if (v === null) ap.appendNull();
+  else ap.appendDouble(v);
+}
+
 /** Token counts: integers in BIGINT; anything else (NaN, fractions from a sloppy SDK) is rounded or NULL. */
 function int(ap: DuckDBAppender, v: number | null | undefined): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER) ap.appendNull();
@@ -1150,7 +1185,7 @@ function tokens(v: number | null | undefined): number {
     : 0;
 }
 
-/** Any AI field set (operation … tool name, positions 19–27). */
+/** Any AI field set (operation … cost, positions 19–28). */
 function isAiSpan(s: EncodedSpan): boolean {
   for (let i = OPERATION; i < s.length; i++) if (s[i] != null) return true;
   return false;
@@ -1194,6 +1229,8 @@ function aggregateTraces(spans: readonly EncodedSpan[]): TraceAgg[] {
         outputTokens: 0,
         hasAi: false,
         weightSum: 0,
+        costUsd: null,
+        agentCostUsd: null,
       };
       byTrace.set(key, a);
     } else {
@@ -1225,6 +1262,12 @@ function aggregateTraces(spans: readonly EncodedSpan[]): TraceAgg[] {
     a.outputTokens += tokens(s[OUTPUT_TOKENS]);
     if (!a.hasAi && isAiSpan(s)) a.hasAi = true;
     a.weightSum += weight;
+    const cost = s[COST];
+    if (cost !== null) {
+      // An agent span's cost may be a total over its calls: kept apart so it is not counted twice.
+      if (s[OPERATION] === 'invoke_agent') a.agentCostUsd = (a.agentCostUsd ?? 0) + cost;
+      else a.costUsd = (a.costUsd ?? 0) + cost;
+    }
   }
   return [...byTrace.values()];
 }
@@ -1252,6 +1295,8 @@ function appendTraceRow(ap: DuckDBAppender, t: TraceRow): void {
   ap.appendBigInt(BigInt(t.outputTokens));
   ap.appendBoolean(t.hasAi);
   ap.appendDouble(t.weightSum);
+  double(ap, t.costUsd);
+  double(ap, t.agentCostUsd);
   ap.endRow();
 }
 
@@ -1285,6 +1330,7 @@ function appendSpan(ap: DuckDBAppender, s: EncodedSpan): void {
   int(ap, s[25]);
   str(ap, s[26]);
   str(ap, s[27]);
+  double(ap, s[28]);
   ap.endRow();
 }
 
