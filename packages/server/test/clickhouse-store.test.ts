@@ -12,7 +12,7 @@ import { dayOf, str } from '../src/storage/clickhouse/sql.js';
 import { ClickHouseStore } from '../src/storage/clickhouse/store.js';
 import { parseClickHouseUrl, redactedClickHouseUrl } from '../src/storage/clickhouse/url.js';
 import { clickhouseSkip, type RunningClickHouse, startClickHouse } from './clickhouse-server.js';
-import { batch, log, storeConformance, T0, trace } from './store-conformance.js';
+import { batch, log, span, storeConformance, T0, trace } from './store-conformance.js';
 
 describe('parseClickHouseUrl', () => {
   const cases: Array<[string, ReturnType<typeof parseClickHouseUrl> | RegExp]> = [
@@ -91,6 +91,56 @@ describe('ClickHouseStore', { skip: clickhouseSkip() }, () => {
         new ClickHouseStore({ url, migrations: bad }).open(),
         new RegExp(`migration ${LATEST + 2} \\(bad\\) failed`),
       );
+    });
+
+    test('a database at schema version 1 (no costs) upgrades: stored spans read their cost from the attributes', async () => {
+      const url = ch.databaseUrl();
+      const v1 = new ClickHouseStore({ url, migrations: MIGRATIONS.filter((m) => m.version <= 1) });
+      await v1.open();
+      await v1.close();
+      // Rows as the version-1 writer stored them: an agent span whose cost totals its two calls.
+      const client = createClient({
+        url: ch.httpUrl,
+        database: new URL(url).pathname.slice(1),
+        log: { level: ClickHouseLogLevel.OFF },
+      });
+      const spanSql = (id: string, parent: string | null, op: string, attributes: string) =>
+        `(1, ${dayOf(T0)}, 't1', ${str(id)}, ${parent === null ? 'NULL' : str(parent)}, ${str(op)}, 'ok', ${T0},
+          ${T0 + 10}, 0, 1, ${str(attributes)}, 'sentry', ${str(op)})`;
+      await client.command({
+        query: `INSERT INTO spans (project_id, day, trace_id, span_id, parent_span_id, name, status, start_time,
+            end_time, is_segment, weight, attributes, source, ai_operation) VALUES
+          ${spanSql('s1', null, 'invoke_agent', '{"gen_ai.cost.total_usd":99}')},
+          ${spanSql('s2', 's1', 'chat', '{"gen_ai.cost.total_usd":0.25}')},
+          ${spanSql('s3', 's1', 'chat', '{"x":1,"gen_ai.cost.total_usd":"0.5"}')}`,
+      });
+      await client.command({
+        query: `INSERT INTO traces VALUES (1, 't1', ${T0}, ${T0 + 10}, ${T0}, 3, 0, 't1', NULL, 'ok', 1, [], [], [], 0, 0, 1, 3)`,
+      });
+      await client.close();
+
+      const store = new ClickHouseStore({ url });
+      await store.open();
+      try {
+        assert.deepEqual(store.migrations, { applied: [2], version: 2 });
+        const cost = async () => (await store.listTraces({ projectId: 1, limit: 10 })).traces[0]?.costUsd;
+        assert.deepEqual(
+          (await store.getTrace(1, 't1')).map((s) => s.ai?.costUsd),
+          [99, 0.25, 0.5],
+        );
+        // Known limit: a summary written before the upgrade has no cost until its trace changes.
+        assert.equal(await cost(), null);
+        await store.write(
+          batch({
+            spans: [
+              span({ traceId: 't1', spanId: 's4', parentSpanId: 's1', operation: 'chat', costUsd: 0.125 }),
+            ],
+          }),
+        );
+        assert.equal(await cost(), 0.875, 'recomputed from all its spans, the old ones included');
+      } finally {
+        await store.close();
+      }
     });
 
     test('string literals carry any text unchanged', async () => {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { MIGRATIONS, type Migration } from '../src/storage/duckdb/schema.js';
+import { applyMigrations, MIGRATIONS, type Migration } from '../src/storage/duckdb/schema.js';
 import { DuckDbStore, type DuckDbStoreOptions } from '../src/storage/duckdb/store.js';
-import { batch, storeConformance, T0, trace } from './store-conformance.js';
+import { batch, span, storeConformance, T0, trace } from './store-conformance.js';
 
 async function memoryStore(options: Partial<DuckDbStoreOptions> = {}): Promise<DuckDbStore> {
   const store = new DuckDbStore({ path: ':memory:', ...options });
@@ -92,6 +92,67 @@ describe('schema migrations', () => {
       new DuckDbStore({ dataDir: dir }).open(),
       new RegExp(`schema version\\(s\\) ${LATEST + 1}, ${LATEST + 2}`),
     );
+  });
+});
+
+describe('schema upgrade', () => {
+  test('a file at schema version 2 (no costs) upgrades: spans and summaries get their costs from the attributes', async () => {
+    const dir = tempDir();
+    const db = await DuckDBInstance.create(join(dir, 'sieve.duckdb'));
+    const conn = await db.connect();
+    assert.deepEqual(
+      (
+        await applyMigrations(
+          conn,
+          MIGRATIONS.filter((m) => m.version <= 2),
+        )
+      ).version,
+      2,
+    );
+    // Rows as the version-2 writer stored them: an agent span whose cost totals its two calls, and a
+    // trace without costs.
+    const spanSql = (trace: string, id: string, parent: string | null, op: string, attributes: string) =>
+      `(1, '${trace}', '${id}', ${parent === null ? 'NULL' : `'${parent}'`}, '${op}', 'ok', ${T0}, ${T0 + 10}, 10,
+        false, 1, '${attributes}', 'sentry', '${op}')`;
+    await conn.run(
+      `INSERT INTO spans (project_id, trace_id, span_id, parent_span_id, name, status, start_time, end_time,
+         duration_ms, is_segment, weight, attributes, source, ai_operation) VALUES
+       ${spanSql('t1', 's1', null, 'invoke_agent', '{"gen_ai.cost.total_usd":99}')},
+       ${spanSql('t1', 's2', 's1', 'chat', '{"gen_ai.cost.total_usd":0.25}')},
+       ${spanSql('t1', 's3', 's1', 'chat', '{"gen_ai.cost.total_usd":"0.5","x":1}')},
+       ${spanSql('t2', 's4', null, 'chat', '{"gen_ai.cost.other":1}')}`,
+    );
+    const traceSql = (trace: string, spans: number) =>
+      `(1, '${trace}', ${T0}, ${T0 + 10}, ${T0}, ${spans}, 0, 0, ${T0}, '${trace}', NULL, 'ok', 1, [], [], [], 0, 0, true, ${spans})`;
+    await conn.run(`INSERT INTO traces VALUES ${traceSql('t1', 3)}, ${traceSql('t2', 1)}`);
+    conn.closeSync();
+    db.closeSync();
+
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    try {
+      assert.deepEqual(store.migrations, { applied: [3], version: 3 });
+      const costs = async () =>
+        Object.fromEntries(
+          (await store.listTraces({ projectId: 1, limit: 10 })).traces.map((t) => [t.traceId, t.costUsd]),
+        );
+      assert.deepEqual(await costs(), { t1: 0.75, t2: null });
+      assert.deepEqual(
+        (await store.getTrace(1, 't1')).map((s) => s.ai?.costUsd),
+        [99, 0.25, 0.5],
+      );
+      // The upgraded summary keeps being merged by the writer.
+      await store.write(
+        batch({
+          spans: [
+            span({ traceId: 't1', spanId: 's5', parentSpanId: 's1', operation: 'chat', costUsd: 0.125 }),
+          ],
+        }),
+      );
+      assert.deepEqual(await costs(), { t1: 0.875, t2: null });
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -7,11 +7,8 @@ import { num, numOrNull, type ResultRow, strOrNull } from './rows.js';
  * Agent runs, the backend-independent part: a run's figures are summed over its root's subtree in
  * JS (SQL would need a recursive join), from the slim span rows each backend reads for the page's
  * traces (columns trace_id, span_id, parent_span_id, status, start_time, end_time, ai_operation,
- * ai_model, input_tokens, output_tokens, cost).
+ * ai_model, input_tokens, output_tokens, cost: the span's cost_usd column, AiFields.costUsd).
  */
-
-/** The attribute holding a span's cost in USD (set at ingest, see ingest/ai-cost.ts). */
-export const COST_KEY = 'gen_ai.cost.total_usd';
 /** Operations that are not LLM calls when counting a run's steps. */
 const NOT_LLM_CALLS = new Set(['invoke_agent', 'create_agent', 'execute_tool', 'handoff']);
 

@@ -16,7 +16,7 @@ import type {
   TracePage,
   TraceQuery,
 } from '../../store.js';
-import { agentRunPage, COST_KEY, groupRunSpans, type RunSpan } from '../agent-runs.js';
+import { agentRunPage, groupRunSpans, type RunSpan } from '../agent-runs.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.js';
 import {
   clampLimit,
@@ -346,9 +346,7 @@ async function runTraceSpans(
   const rows = await select(
     client,
     `SELECT trace_id, span_id, parent_span_id, status, start_time, end_time, ai_operation, ai_model,
-       input_tokens, output_tokens,
-       if(position(attributes, ${str(`"${jsonEscaped(COST_KEY)}":`)}) > 0,
-         toFloat64OrNull(ifNull(${attributeText(COST_KEY)}, '')), CAST(NULL AS Nullable(Float64))) AS cost
+       input_tokens, output_tokens, cost_usd AS cost
      FROM spans
      WHERE ${project} AND day BETWEEN ${int(dayOf(lo))} AND ${int(dayOf(hi))}
        AND trace_id IN ${strList(traceIds)} AND start_time BETWEEN ${f64(lo)} AND ${f64(hi)}

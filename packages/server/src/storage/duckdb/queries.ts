@@ -18,7 +18,7 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../../store.js';
-import { agentRunPage, COST_KEY, groupRunSpans, type RunSpan } from '../agent-runs.js';
+import { agentRunPage, groupRunSpans, type RunSpan } from '../agent-runs.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.js';
 import {
   clampLimit,
@@ -471,13 +471,10 @@ async function runTraceSpans(
   if (lo === null || hi === null) return out;
   const p = new Params();
   const ids = traceIds.map((id) => p.add(id, 'VARCHAR')).join(', ');
-  const key = p.add(COST_KEY, 'VARCHAR');
   const result = await rows(
     conn,
     `SELECT trace_id, span_id, parent_span_id, status, start_time, end_time, ai_operation, ai_model,
-       input_tokens::DOUBLE AS input_tokens, output_tokens::DOUBLE AS output_tokens,
-       CASE WHEN contains(attributes, ${key})
-         THEN TRY_CAST(json_extract_string(attributes, ${p.add(jsonPointer(COST_KEY), 'VARCHAR')}) AS DOUBLE) END AS cost
+       input_tokens::DOUBLE AS input_tokens, output_tokens::DOUBLE AS output_tokens, cost_usd AS cost
      FROM spans
      WHERE start_time BETWEEN ${p.add(lo, 'DOUBLE')} AND ${p.add(hi, 'DOUBLE')}
        AND trace_id IN (${ids}) AND project_id = ${p.add(projectId, 'INTEGER')}
