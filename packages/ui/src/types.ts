@@ -1,44 +1,14 @@
 // The JSON shapes of the query API (packages/server/src/store.ts, model.ts), as the UI reads them.
 
+import type { AiFields } from '../../server/src/model.ts';
+
 export type PlainValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
 export type PlainAttributes = Record<string, PlainValue>;
 export type SpanStatus = 'ok' | 'error' | 'unset';
 
-export interface TraceSummary {
-  traceId: string;
-  name: string;
-  op: string | null;
-  startTime: number;
-  endTime: number;
-  durationMs: number;
-  spanCount: number;
-  errorCount: number;
-  status: SpanStatus;
-  models: string[];
-  inputTokens: number;
-  outputTokens: number;
-  hasAi: boolean;
-  services: string[];
-  weight: number;
-}
-
-export interface TracePage {
-  traces: TraceSummary[];
-  total: number;
-  nextCursor: string | null;
-}
-
-export interface AiInfo {
-  operation: string | null;
-  provider: string | null;
-  model: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cachedInputTokens: number | null;
-  reasoningTokens: number | null;
-  agentName: string | null;
-  toolName: string | null;
-}
+// Trace summaries and the AI fields are the server's own (type-only, nothing of the server is bundled).
+export type { TracePage, TraceSummary } from '../../server/src/store.ts';
+export type AiInfo = AiFields;
 
 export interface Span {
   spanId: string;

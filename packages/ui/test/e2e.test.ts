@@ -202,6 +202,10 @@ describe('web UI in Chromium', { skip }, () => {
     assert.match(await text(row), /gpt-4o/);
     assert.match(await text(row), /1\.5k in \/ 400 out/);
     assert.equal(await page.getByTestId('trace-row').count(), 4);
+    // 0.0065 + 0.0014: the calls' costs (the agent span has none of its own).
+    assert.equal(await text(row.getByTestId('trace-cost')), '$0.0079');
+    const batchRow = page.getByTestId('trace-row').filter({ hasText: 'nightly batch' });
+    assert.equal(await text(batchRow.getByTestId('trace-cost')), '–', 'no AI, no cost');
     await shot('traces');
 
     await row.getByRole('link', { name: 'invoke_agent support' }).click();

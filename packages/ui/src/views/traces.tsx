@@ -4,6 +4,7 @@ import { FetchStatus, LoadMore, StatusBadge, useListNav } from '../components';
 import {
   formatAgo,
   formatCompact,
+  formatCost,
   formatDuration,
   formatNumber,
   formatTime,
@@ -187,6 +188,9 @@ function TraceRow(props: { trace: TraceSummary; now: number; selected: boolean; 
         {t.errorCount > 0 && <span class="error-text"> ({t.errorCount} err)</span>}
       </td>
       <td class="num nowrap">{formatTokens(t.inputTokens, t.outputTokens)}</td>
+      <td class="num nowrap" data-testid="trace-cost">
+        {formatCost(t.costUsd)}
+      </td>
       <td>
         {t.models.map((m) => (
           <span class="chip" key={m}>
@@ -318,6 +322,7 @@ export function TracesView(props: { filters: TraceFilters }) {
                 <th class="num">Duration</th>
                 <th class="num">Spans</th>
                 <th class="num">Tokens</th>
+                <th class="num">Cost</th>
                 <th>Models</th>
                 <th>Status</th>
               </tr>
