@@ -666,6 +666,17 @@ describe('helpers', () => {
     assert.equal(tokenCount(Number.POSITIVE_INFINITY), null);
     assert.equal(tokenCount(true), null);
   });
+  test('costUsd: gen_ai.cost.total_usd as a non-negative number (numeric text too), else null', () => {
+    const cost = (v: PlainAttributes[string]) =>
+      normaliseAi('chat', null, { 'gen_ai.request.model': 'm', 'gen_ai.cost.total_usd': v }).costUsd;
+    assert.equal(cost(0.0125), 0.0125);
+    assert.equal(cost('0.5'), 0.5);
+    assert.equal(cost(0), 0);
+    assert.equal(cost(-1), null);
+    assert.equal(cost('cheap'), null);
+    assert.equal(cost(''), null);
+    assert.equal(cost(true), null);
+  });
   test('isAiSpan', () => {
     assert.equal(isAiSpan(NONE), false);
     assert.equal(isAiSpan({ ...NONE, model: 'gpt-4o' }), true);

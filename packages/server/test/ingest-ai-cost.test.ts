@@ -31,8 +31,12 @@ function span(name: string, attributes: unknown[], spanId: string) {
 async function ingest(spans: unknown[]) {
   const body = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }));
   const { batch } = await ingestOtlp('traces', body, context);
+  costUsd = new Map(batch.spans.map((s) => [s.name, s.costUsd]));
   return new Map(batch.spans.map((s) => [s.name, s.attributes]));
 }
+
+/** The normalised cost of each span of the last ingest, by name. */
+let costUsd = new Map<string, number | null>();
 
 describe('gen_ai.cost.* at ingest', () => {
   test("AI spans with model and tokens get the price table's cost; others and priced ones are left alone", async () => {
@@ -89,5 +93,13 @@ describe('gen_ai.cost.* at ingest', () => {
     // The AI SDK's outer span sums its steps; its tokens are not counted, so it is not priced.
     assert.equal(spans.get('ai.generateText')!['gen_ai.cost.total_usd'], undefined);
     assert.equal(spans.get('GET /health')!['gen_ai.cost.total_usd'], undefined);
+    // The normalised field follows the attribute, whether the server or the SDK priced the span.
+    assert.deepEqual(Object.fromEntries(costUsd), {
+      'chat claude-sonnet-4-6': expected.totalUsd,
+      'chat priced': 9,
+      'chat unknown-model': null,
+      'ai.generateText': null,
+      'GET /health': null,
+    });
   });
 });
