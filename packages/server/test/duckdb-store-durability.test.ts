@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpanRow } from '../src/model.js';
 import { DuckDbStore } from '../src/storage/duckdb/store.js';
+import { NO_AI } from './no-ai.js';
 
 const SPANS_PER_TRACE = 10;
 const TRACES_PER_BATCH = 50;
@@ -45,16 +46,7 @@ function makeBatchSpans(batchNo: number, writer: number): SpanRow[] {
         weight: 1,
         attributes: { batch: batchNo, writer, text: 'x'.repeat(200) },
         source: 'sentry',
-        operation: null,
-        provider: null,
-        model: null,
-        inputTokens: null,
-        outputTokens: null,
-        cachedInputTokens: null,
-        reasoningTokens: null,
-        agentName: null,
-        toolName: null,
-        costUsd: null,
+        ...NO_AI,
       });
     }
   }

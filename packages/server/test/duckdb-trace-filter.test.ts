@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import type { IngestBatch, SpanRow } from '../src/model.js';
 import { DuckDbStore } from '../src/storage/duckdb/store.js';
 import { TraceFilter } from '../src/storage/duckdb/trace-filter.js';
+import { NO_AI } from './no-ai.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -55,16 +56,7 @@ function span(traceId: string, spanId: string, start: number, parentSpanId: stri
     weight: 1,
     attributes: {},
     source: 'sentry',
-    operation: null,
-    provider: null,
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    cachedInputTokens: null,
-    reasoningTokens: null,
-    agentName: null,
-    toolName: null,
-    costUsd: null,
+    ...NO_AI,
   };
 }
 

@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isAiSpan, normaliseAi, tokenCount } from '../src/ingest/ai-attributes.js';
 import type { AiFields, PlainAttributes } from '../src/model.js';
+import { NO_AI } from './no-ai.js';
 
-const NONE: AiFields = {
-  operation: null,
-  provider: null,
-  model: null,
-  inputTokens: null,
-  outputTokens: null,
-  cachedInputTokens: null,
-  reasoningTokens: null,
-  agentName: null,
-  toolName: null,
-  costUsd: null,
-};
+const NONE: AiFields = NO_AI;
 
 type Row = [string, string, string | null, PlainAttributes, Partial<AiFields>];
 

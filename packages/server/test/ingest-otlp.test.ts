@@ -9,6 +9,7 @@ import {
 } from '../src/ingest/otlp.js';
 import type { SpanRow } from '../src/model.js';
 import { CHILD, expectIngestError, GRANDCHILD, ROOT, TRACE } from './fixtures/ingest/helpers.js';
+import { NO_AI } from './no-ai.js';
 
 const NS = 1_795_292_833_000_000_000n; // an epoch in nanoseconds
 const ns = (offsetMs: number) => String(NS + BigInt(Math.round(offsetMs * 1e6)));
@@ -140,16 +141,7 @@ describe('OTLP traces (JSON form)', () => {
         'url.path': '/api/chat',
       },
       source: 'otlp',
-      operation: null,
-      provider: null,
-      model: null,
-      inputTokens: null,
-      outputTokens: null,
-      cachedInputTokens: null,
-      reasoningTokens: null,
-      agentName: null,
-      toolName: null,
-      costUsd: null,
+      ...NO_AI,
     });
   });
 

@@ -4,6 +4,7 @@ import { parseEnvelope } from '../src/ingest/envelope.js';
 import { type SentryIngestResult, sentryEnvelopeToBatch } from '../src/ingest/sentry.js';
 import type { SpanRow } from '../src/model.js';
 import { CHILD, envelope, GRANDCHILD, ROOT, TRACE, typed } from './fixtures/ingest/helpers.js';
+import { NO_AI } from './no-ai.js';
 
 const NOW = 1_800_000_000_000;
 const T0 = 1795292833; // epoch seconds
@@ -110,16 +111,7 @@ describe('classic transaction', () => {
         'sentry.op': 'http.server',
       },
       source: 'sentry',
-      operation: null,
-      provider: null,
-      model: null,
-      inputTokens: null,
-      outputTokens: null,
-      cachedInputTokens: null,
-      reasoningTokens: null,
-      agentName: null,
-      toolName: null,
-      costUsd: null,
+      ...NO_AI,
     });
   });
 

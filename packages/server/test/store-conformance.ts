@@ -10,6 +10,7 @@ import type { ErrorRow, IngestBatch, LogRow, MetricRow, SpanRow } from '../src/m
 import { InvalidCursorError } from '../src/storage/cursor.js';
 import type { WriterStats } from '../src/storage/duckdb/writer.js';
 import type { AgentRunSummary, Store, TraceSummary } from '../src/store.js';
+import { NO_AI } from './no-ai.js';
 
 /** A store under test: the Store interface plus the writer counters both backends keep. */
 export interface TestStore extends Store {
@@ -50,16 +51,7 @@ export function span(overrides: Partial<SpanRow> = {}): SpanRow {
     weight: 1,
     attributes: {},
     source: 'sentry',
-    operation: null,
-    provider: null,
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    cachedInputTokens: null,
-    reasoningTokens: null,
-    agentName: null,
-    toolName: null,
-    costUsd: null,
+    ...NO_AI,
     ...overrides,
   };
 }

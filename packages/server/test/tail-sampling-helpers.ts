@@ -1,4 +1,5 @@
 import type { SpanRow } from '../src/model.js';
+import { NO_AI } from './no-ai.js';
 
 /** A span of the model with plain defaults; tests override what they look at. */
 export function makeSpan(overrides: Partial<SpanRow> = {}): SpanRow {
@@ -22,16 +23,7 @@ export function makeSpan(overrides: Partial<SpanRow> = {}): SpanRow {
     weight: 1,
     attributes: {},
     source: 'sentry',
-    operation: null,
-    provider: null,
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    cachedInputTokens: null,
-    reasoningTokens: null,
-    agentName: null,
-    toolName: null,
-    costUsd: null,
+    ...NO_AI,
     ...overrides,
   };
 }
