@@ -1,0 +1,97 @@
+// Main-thread CPU a span of `sieve serve`'s ingest conversion, without HTTP or storage: Sentry span v2
+// envelopes (parseEnvelope → sentryEnvelopeToBatch → addAiCosts) and OTLP/JSON exports (JSON.parse →
+// otlpTracesToBatch → addAiCosts), the same calls and the same generated traces as server-ingest.mjs
+// (lib/traces.mjs), run in a loop over prepared (already decompressed) bodies.
+//
+//   cd bench && node --import tsx ingest-parse.mjs [--spans 100000] [--samples 7] [--format sentry|otlp|all]
+//   cd bench && node --import tsx --cpu-prof ingest-parse.mjs --format sentry     # profile it
+//
+// Prints µs a span (median and range of the samples) per format, and a SHA-256 of the rows it produced
+// (every field and attribute, in order): two commits that print the same digest produced the same rows,
+// so a speed-up can be compared across commits without changing any output.
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { addAiCosts } from '../packages/server/src/ingest/ai-cost.ts';
+import { parseEnvelope } from '../packages/server/src/ingest/envelope.ts';
+import { otlpTracesToBatch } from '../packages/server/src/ingest/otlp.ts';
+import { sentryEnvelopeToBatch } from '../packages/server/src/ingest/sentry.ts';
+import { makeChunk } from './lib/traces.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '100000' },
+    samples: { type: 'string', default: '7' },
+    format: { type: 'string', default: 'all' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(
+    'node --import tsx ingest-parse.mjs [--spans 100000] [--samples 7] [--format sentry|otlp|all]\n' +
+      'µs of CPU a span for parsing and converting Sentry span v2 envelopes and OTLP/JSON exports to rows.',
+  );
+  process.exit(0);
+}
+const spans = Number(args.spans);
+const samples = Number(args.samples);
+const formats = args.format === 'all' ? ['sentry', 'otlp'] : [args.format];
+const T0 = Date.UTC(2026, 10, 1);
+
+/** The bodies of one chunk as the server sees them after decodeBody (OTLP gunzipped). */
+function bodiesOf(format) {
+  const chunk = makeChunk({ seed: 7, format, firstSpan: 0, spans, t0: T0, publicKey: 'bench' });
+  // Only span envelopes: the trace_metric envelopes are metrics, not the span path measured here.
+  const requests = chunk.requests.filter((q) => q.spans > 0);
+  return {
+    bodies: requests.map((q) => (format === 'otlp' ? gunzipSync(q.body) : q.body)),
+    spans: requests.reduce((n, q) => n + q.spans, 0),
+  };
+}
+
+/** One pass over every body, as the server's pipeline runs it; returns the span rows. */
+function convert(format, bodies, keep) {
+  const out = [];
+  for (const body of bodies) {
+    let rows;
+    if (format === 'sentry') {
+      rows = sentryEnvelopeToBatch(parseEnvelope(body), 1, { now: T0 }).batch.spans;
+    } else {
+      rows = otlpTracesToBatch(JSON.parse(body.toString('utf8')), 1).batch.spans;
+    }
+    addAiCosts(rows);
+    if (keep) for (const row of rows) out.push(row);
+  }
+  return out;
+}
+
+function digest(rows) {
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(JSON.stringify(row));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+for (const format of formats) {
+  const { bodies, spans: count } = bodiesOf(format);
+  const rows = convert(format, bodies, true);
+  if (rows.length !== count) throw new Error(`${format}: ${rows.length} rows for ${count} spans`);
+  const hash = digest(rows);
+  convert(format, bodies, false); // warm-up
+  const perSpan = [];
+  for (let i = 0; i < samples; i++) {
+    const start = cpuUs();
+    convert(format, bodies, false);
+    perSpan.push((cpuUs() - start) / count);
+  }
+  perSpan.sort((a, b) => a - b);
+  const median = perSpan[Math.floor(perSpan.length / 2)];
+  console.log(
+    `${format.padEnd(6)} ${count} spans in ${bodies.length} bodies: ${median.toFixed(2)} µs a span ` +
+      `(median of ${samples}, range ${perSpan[0].toFixed(2)}–${perSpan.at(-1).toFixed(2)}), rows ${hash}`,
+  );
+}
