@@ -43,19 +43,21 @@ type Attrs = Readonly<Record<string, PlainValue | undefined>>;
 const AI_PREFIXES = ['gen_ai.', 'ai.', 'vercel.ai.', 'llm.', 'openinference.', 'traceloop.', 'embedding.'];
 const EMPTY: Attrs = Object.freeze({});
 
+/** First characters of AI_PREFIXES, `agent.name` and `tool.name`, as char codes (a, e, g, l, o, t, v). */
+const AI_FIRST_CHARS = new Set([...AI_PREFIXES, 'agent.name', 'tool.name'].map((key) => key.charCodeAt(0)));
+
+function isAiKey(key: string): boolean {
+  // Most keys (http.*, db.*, sentry.*, service.*, url.*, …) are ruled out by their first character.
+  if (!AI_FIRST_CHARS.has(key.charCodeAt(0))) return false;
+  if (key === 'agent.name' || key === 'tool.name') return true;
+  for (const prefix of AI_PREFIXES) if (key.startsWith(prefix)) return true;
+  return false;
+}
+
 function aiView(attributes: Readonly<PlainAttributes>): Attrs {
   let view: Record<string, PlainValue> | undefined;
   for (const key in attributes) {
-    let relevant = key === 'agent.name' || key === 'tool.name';
-    if (!relevant) {
-      for (const prefix of AI_PREFIXES) {
-        if (key.startsWith(prefix)) {
-          relevant = true;
-          break;
-        }
-      }
-    }
-    if (relevant && Object.hasOwn(attributes, key)) {
+    if (isAiKey(key) && Object.hasOwn(attributes, key)) {
       view ??= Object.create(null) as Record<string, PlainValue>;
       view[key] = attributes[key]!;
     }
@@ -63,10 +65,19 @@ function aiView(attributes: Readonly<PlainAttributes>): Attrs {
   return view ?? EMPTY;
 }
 
-function str(a: Attrs, ...keys: string[]): string | null {
+/**
+ * The first non-empty string among `keys`. Callers pass module-level key lists (not rest arguments):
+ * ~20 lookups a span would otherwise allocate an array each. On the empty view (most non-AI spans)
+ * there is nothing to find.
+ */
+function str(a: Attrs, keys: readonly string[]): string | null {
+  if (a === EMPTY) return null;
   for (const key of keys) {
     const value = a[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    if (typeof value === 'string') {
+      const text = value.trim();
+      if (text !== '') return text;
+    }
   }
   return null;
 }
@@ -86,7 +97,9 @@ function cost(v: PlainValue | undefined): number | null {
   return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
-function num(a: Attrs, ...keys: string[]): number | null {
+/** The first token count among `keys` (module-level lists, as for `str`). */
+function num(a: Attrs, keys: readonly string[]): number | null {
+  if (a === EMPTY) return null;
   for (const key of keys) {
     const n = tokenCount(a[key]);
     if (n !== null) return n;
@@ -103,8 +116,81 @@ interface VercelSpan {
   outer: boolean;
 }
 
+/** Key lists read by `str` / `num` below, first match wins (hoisted: no array a call). */
+const VERCEL_OPERATION_ID_KEYS: readonly string[] = ['ai.operationId', 'vercel.ai.operationId'];
+const KEYS_GEN_AI_OPERATION_NAME: readonly string[] = ['gen_ai.operation.name'];
+const KEYS_OPENINFERENCE_SPAN_KIND: readonly string[] = ['openinference.span.kind'];
+const KEYS_LLM_REQUEST_TYPE: readonly string[] = ['llm.request.type'];
+const KEYS_TRACELOOP_SPAN_KIND: readonly string[] = ['traceloop.span.kind'];
+const GEN_AI_PROVIDER_KEYS: readonly string[] = ['gen_ai.provider.name', 'gen_ai.system'];
+const VERCEL_PROVIDER_KEYS: readonly string[] = ['ai.model.provider', 'vercel.ai.model.provider'];
+const LLM_PROVIDER_KEYS: readonly string[] = ['llm.provider', 'llm.system', 'llm.vendor'];
+const MODEL_KEYS: readonly string[] = [
+  'gen_ai.response.model',
+  'ai.response.model',
+  'llm.response.model',
+  'gen_ai.request.model',
+  'ai.model.id',
+  'llm.model_name',
+  'llm.request.model',
+  'embedding.model_name',
+  'ai.model_id',
+];
+const INPUT_TOKEN_KEYS: readonly string[] = [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  'llm.token_count.prompt',
+  'llm.usage.prompt_tokens',
+  'ai.prompt_tokens.used',
+];
+const OUTPUT_TOKEN_KEYS: readonly string[] = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+  'llm.token_count.completion',
+  'llm.usage.completion_tokens',
+  'ai.completion_tokens.used',
+];
+const TOTAL_TOKEN_KEYS: readonly string[] = [
+  'gen_ai.usage.total_tokens',
+  'ai.usage.totalTokens',
+  'llm.usage.total_tokens',
+  'llm.token_count.total',
+  'ai.total_tokens.used',
+];
+const KEYS_AI_USAGE_TOKENS: readonly string[] = ['ai.usage.tokens'];
+const CACHED_INPUT_TOKEN_KEYS: readonly string[] = [
+  'gen_ai.usage.cache_read.input_tokens',
+  'gen_ai.usage.cache_read_input_tokens',
+  'gen_ai.usage.input_tokens.cached',
+  'ai.usage.cachedInputTokens',
+  'ai.usage.inputTokenDetails.cacheReadTokens',
+  'llm.token_count.prompt_details.cache_read',
+  'llm.usage.cache_read_input_tokens',
+];
+const REASONING_TOKEN_KEYS: readonly string[] = [
+  'gen_ai.usage.reasoning.output_tokens',
+  'gen_ai.usage.output_tokens.reasoning',
+  'gen_ai.usage.reasoning_tokens',
+  'ai.usage.reasoningTokens',
+  'ai.usage.outputTokenDetails.reasoningTokens',
+  'llm.token_count.completion_details.reasoning',
+  'llm.usage.reasoning_tokens',
+];
+const KEYS_TRACELOOP_ENTITY_NAME: readonly string[] = ['traceloop.entity.name'];
+const KEYS_GEN_AI_AGENT_NAME: readonly string[] = ['gen_ai.agent.name'];
+const KEYS_AGENT_NAME: readonly string[] = ['agent.name'];
+const FUNCTION_ID_KEYS: readonly string[] = ['ai.telemetry.functionId', 'gen_ai.function_id'];
+const TOOL_NAME_KEYS: readonly string[] = ['gen_ai.tool.name', 'ai.toolCall.name'];
+const KEYS_TOOL_NAME: readonly string[] = ['tool.name'];
+
 function vercelSpan(name: string, a: Attrs): VercelSpan | null {
-  const id = str(a, 'ai.operationId', 'vercel.ai.operationId') ?? (VERCEL_OP.test(name) ? name : null);
+  // VERCEL_OP starts with `ai.`: the startsWith spares most span names the regex.
+  const id =
+    str(a, VERCEL_OPERATION_ID_KEYS) ?? (name.startsWith('ai.') && VERCEL_OP.test(name) ? name : null);
   const match = id === null ? null : VERCEL_OP.exec(id);
   if (!match) return null;
   const base = match[1]!;
@@ -179,20 +265,24 @@ function operationOf(
   a: Attrs,
   vercel: VercelSpan | null,
 ): string | null {
-  const explicit = str(a, 'gen_ai.operation.name');
+  const explicit = str(a, KEYS_GEN_AI_OPERATION_NAME);
   if (explicit !== null) return explicit;
   if (op?.startsWith('gen_ai.') && op.length > 7) return op.slice(7);
   if (vercel) return vercel.operation;
-  const oiKind = str(a, 'openinference.span.kind');
+  const oiKind = str(a, KEYS_OPENINFERENCE_SPAN_KIND);
   if (oiKind !== null) return lookup(OPENINFERENCE_KINDS, oiKind.toLowerCase()) ?? oiKind.toLowerCase();
-  const requestType = str(a, 'llm.request.type');
+  const requestType = str(a, KEYS_LLM_REQUEST_TYPE);
   if (requestType !== null)
     return lookup(OPENLLMETRY_REQUEST_TYPES, requestType.toLowerCase()) ?? requestType.toLowerCase();
-  const tlKind = str(a, 'traceloop.span.kind');
+  const tlKind = str(a, KEYS_TRACELOOP_SPAN_KIND);
   const traceloop = tlKind === null ? undefined : lookup(TRACELOOP_KINDS, tlKind.toLowerCase());
   if (traceloop !== undefined) return traceloop;
-  for (const source of [op ?? '', name]) {
-    for (const [pattern, operation] of SENTRY_LEGACY_OPS) if (pattern.test(source)) return operation;
+  // Every legacy pattern starts with `ai.`: other ops and names (nearly all) skip the five regexes.
+  if (op?.startsWith('ai.')) {
+    for (const [pattern, operation] of SENTRY_LEGACY_OPS) if (pattern.test(op)) return operation;
+  }
+  if (name.startsWith('ai.')) {
+    for (const [pattern, operation] of SENTRY_LEGACY_OPS) if (pattern.test(name)) return operation;
   }
   return null;
 }
@@ -208,105 +298,51 @@ export function normaliseAi(
   const lowered = rawOperation?.toLowerCase() ?? null;
   const operation = lowered === null ? null : (lookup(OPERATION_ALIASES, lowered) ?? lowered);
 
-  const genAiProvider = str(a, 'gen_ai.provider.name', 'gen_ai.system');
-  const vercelProvider = str(a, 'ai.model.provider', 'vercel.ai.model.provider');
+  const genAiProvider = str(a, GEN_AI_PROVIDER_KEYS);
+  const vercelProvider = str(a, VERCEL_PROVIDER_KEYS);
   const provider =
     genAiProvider !== null
       ? normaliseProvider(genAiProvider, vercel !== null)
       : vercelProvider !== null
         ? normaliseProvider(vercelProvider, true)
-        : normaliseProvider(str(a, 'llm.provider', 'llm.system', 'llm.vendor'), false);
+        : normaliseProvider(str(a, LLM_PROVIDER_KEYS), false);
 
-  const model = str(
-    a,
-    'gen_ai.response.model',
-    'ai.response.model',
-    'llm.response.model',
-    'gen_ai.request.model',
-    'ai.model.id',
-    'llm.model_name',
-    'llm.request.model',
-    'embedding.model_name',
-    'ai.model_id',
-  );
+  const model = str(a, MODEL_KEYS);
 
   let inputTokens: number | null = null;
   let outputTokens: number | null = null;
   let cachedInputTokens: number | null = null;
   let reasoningTokens: number | null = null;
   if (!vercel?.outer) {
-    inputTokens = num(
-      a,
-      'gen_ai.usage.input_tokens',
-      'gen_ai.usage.prompt_tokens',
-      'ai.usage.inputTokens',
-      'ai.usage.promptTokens',
-      'llm.token_count.prompt',
-      'llm.usage.prompt_tokens',
-      'ai.prompt_tokens.used',
-    );
-    outputTokens = num(
-      a,
-      'gen_ai.usage.output_tokens',
-      'gen_ai.usage.completion_tokens',
-      'ai.usage.outputTokens',
-      'ai.usage.completionTokens',
-      'llm.token_count.completion',
-      'llm.usage.completion_tokens',
-      'ai.completion_tokens.used',
-    );
-    const total = num(
-      a,
-      'gen_ai.usage.total_tokens',
-      'ai.usage.totalTokens',
-      'llm.usage.total_tokens',
-      'llm.token_count.total',
-      'ai.total_tokens.used',
-    );
+    inputTokens = num(a, INPUT_TOKEN_KEYS);
+    outputTokens = num(a, OUTPUT_TOKEN_KEYS);
+    const total = num(a, TOTAL_TOKEN_KEYS);
     if (operation === 'embeddings') {
       // Embeddings have input tokens only; their total is the input.
-      inputTokens ??= num(a, 'ai.usage.tokens') ?? total;
+      inputTokens ??= num(a, KEYS_AI_USAGE_TOKENS) ?? total;
     } else if (total !== null && inputTokens === null && outputTokens !== null && total >= outputTokens) {
       inputTokens = total - outputTokens;
     } else if (total !== null && outputTokens === null && inputTokens !== null && total >= inputTokens) {
       outputTokens = total - inputTokens;
     }
-    cachedInputTokens = num(
-      a,
-      'gen_ai.usage.cache_read.input_tokens',
-      'gen_ai.usage.cache_read_input_tokens',
-      'gen_ai.usage.input_tokens.cached',
-      'ai.usage.cachedInputTokens',
-      'ai.usage.inputTokenDetails.cacheReadTokens',
-      'llm.token_count.prompt_details.cache_read',
-      'llm.usage.cache_read_input_tokens',
-    );
-    reasoningTokens = num(
-      a,
-      'gen_ai.usage.reasoning.output_tokens',
-      'gen_ai.usage.output_tokens.reasoning',
-      'gen_ai.usage.reasoning_tokens',
-      'ai.usage.reasoningTokens',
-      'ai.usage.outputTokenDetails.reasoningTokens',
-      'llm.token_count.completion_details.reasoning',
-      'llm.usage.reasoning_tokens',
-    );
+    cachedInputTokens = num(a, CACHED_INPUT_TOKEN_KEYS);
+    reasoningTokens = num(a, REASONING_TOKEN_KEYS);
   }
 
-  const traceloopKind = str(a, 'traceloop.span.kind')?.toLowerCase();
-  const traceloopEntity = str(a, 'traceloop.entity.name');
+  const traceloopKind = str(a, KEYS_TRACELOOP_SPAN_KIND)?.toLowerCase();
+  const traceloopEntity = str(a, KEYS_TRACELOOP_ENTITY_NAME);
   // `agent.name` and `tool.name` are generic names (ECS puts the APM agent's name in `agent.name`, and
   // OTLP resource attributes are merged into span attributes), so they count only on OpenInference spans.
-  const openInference = str(a, 'openinference.span.kind') !== null;
+  const openInference = str(a, KEYS_OPENINFERENCE_SPAN_KIND) !== null;
   const agentName =
-    str(a, 'gen_ai.agent.name') ??
-    (openInference ? str(a, 'agent.name') : null) ??
+    str(a, KEYS_GEN_AI_AGENT_NAME) ??
+    (openInference ? str(a, KEYS_AGENT_NAME) : null) ??
     (traceloopKind === 'agent' ? traceloopEntity : null) ??
     // Vercel's functionId names the agent-like outer call (Sentry copies it to gen_ai.function_id).
-    (operation === 'invoke_agent' ? str(a, 'ai.telemetry.functionId', 'gen_ai.function_id') : null);
+    (operation === 'invoke_agent' ? str(a, FUNCTION_ID_KEYS) : null);
   const toolName =
-    str(a, 'gen_ai.tool.name', 'ai.toolCall.name') ??
-    (openInference ? str(a, 'tool.name') : null) ??
+    str(a, TOOL_NAME_KEYS) ??
+    (openInference ? str(a, KEYS_TOOL_NAME) : null) ??
     (traceloopKind === 'tool' ? traceloopEntity : null);
 
   return {

@@ -200,15 +200,28 @@ function eachRecord(
   });
 }
 
-function sentryStatus(
-  raw: unknown,
-  message: string | null,
-): { status: SpanStatus; statusMessage: string | null } {
+interface StatusFields {
+  status: SpanStatus;
+  statusMessage: string | null;
+}
+
+// Shared results for the common statuses (read-only: callers copy the two fields), so most spans
+// allocate nothing for their status.
+const STATUS_OK: Readonly<StatusFields> = Object.freeze({ status: 'ok', statusMessage: null });
+const STATUS_UNSET: Readonly<StatusFields> = Object.freeze({ status: 'unset', statusMessage: null });
+
+/** A classic child span without an end (Relay's rule). */
+const DEADLINE_EXCEEDED: Readonly<StatusFields> = Object.freeze({
+  status: 'error',
+  statusMessage: 'deadline_exceeded',
+});
+
+function sentryStatus(raw: unknown, message: string | null): Readonly<StatusFields> {
   const text = nonEmpty(raw);
-  if (text === null) return { status: 'unset', statusMessage: null };
+  if (text === null) return STATUS_UNSET;
   const lower = text.toLowerCase();
-  if (lower === 'ok') return { status: 'ok', statusMessage: null };
-  if (lower === 'unset') return { status: 'unset', statusMessage: null };
+  if (lower === 'ok') return STATUS_OK;
+  if (lower === 'unset') return STATUS_UNSET;
   if (lower === 'error') return { status: 'error', statusMessage: message };
   return { status: 'error', statusMessage: message ?? text };
 }
@@ -340,6 +353,7 @@ function convertTransaction(event: Record<string, unknown>, ctx: Context): void 
     }
   }
   const op = nonEmpty(trace.op) ?? nonEmpty(attributes['sentry.op']);
+  const status = sentryStatus(trace.status ?? tagsOf(event.tags).status, null);
   pushSpan(ctx, {
     traceId,
     spanId,
@@ -347,7 +361,8 @@ function convertTransaction(event: Record<string, unknown>, ctx: Context): void 
     name: textOf(event.transaction) ?? textOf(trace.description) ?? op ?? '',
     op,
     kind: kindOf(attributes, undefined),
-    ...sentryStatus(trace.status ?? tagsOf(event.tags).status, null),
+    status: status.status,
+    statusMessage: status.statusMessage,
     startTime,
     endTime,
     isSegment: true,
@@ -372,7 +387,7 @@ function convertTransaction(event: Record<string, unknown>, ctx: Context): void 
       const childEnd = sentryTimestampMs(span.timestamp);
       const status =
         childEnd === undefined
-          ? { status: 'error' as const, statusMessage: 'deadline_exceeded' }
+          ? DEADLINE_EXCEEDED
           : sentryStatus(span.status ?? tagsOf(span.tags).status, null);
       pushSpan(ctx, {
         traceId: span.trace_id === undefined ? traceId : requireTraceId(span.trace_id, 'trace_id'),
@@ -381,7 +396,8 @@ function convertTransaction(event: Record<string, unknown>, ctx: Context): void 
         name: textOf(span.description) ?? childOp ?? '',
         op: childOp,
         kind: kindOf(childAttributes, span.kind),
-        ...status,
+        status: status.status,
+        statusMessage: status.statusMessage,
         startTime: childStart,
         endTime: childEnd ?? endTime,
         isSegment: false,
@@ -424,6 +440,9 @@ function convertSpan(span: Record<string, unknown>, ctx: Context): void {
   const parentSpanId = spanIdOf(span.parent_span_id);
   const isSegment = typeof span.is_segment === 'boolean' ? span.is_segment : parentSpanId === null;
   const op = nonEmpty(attributes['sentry.op']) ?? nonEmpty(span.op);
+  const status = sentryStatus(span.status, nonEmpty(attributes['sentry.status.message']));
+  // Every SpanInit field written out (no `...status` spread): a spread in the middle of a literal
+  // copies through a slow path and gives the object another shape.
   pushSpan(ctx, {
     traceId,
     spanId,
@@ -431,7 +450,8 @@ function convertSpan(span: Record<string, unknown>, ctx: Context): void {
     name: textOf(span.name) ?? textOf(span.description) ?? op ?? '',
     op,
     kind: kindOf(attributes, span.kind),
-    ...sentryStatus(span.status, nonEmpty(attributes['sentry.status.message'])),
+    status: status.status,
+    statusMessage: status.statusMessage,
     startTime,
     endTime,
     isSegment,
@@ -629,60 +649,75 @@ function mergeInto(target: PendingSpan, other: PendingSpan): void {
   Object.assign(a, normaliseAi(a.name, a.op, a.attributes));
 }
 
+/** One trace's spans in an envelope, in arrival order, and the same spans by span id (for dedupe and parent walks). */
+interface TraceSpans {
+  spans: PendingSpan[];
+  bySpanId: Map<string, PendingSpan>;
+}
+
 /** Dedupe, then per trace: weights, and segment, environment, release and service from the segment. */
 function finishSpans(pending: PendingSpan[], dsc: Dsc): SpanRow[] {
-  const byKey = new Map<string, PendingSpan>();
-  const unique: PendingSpan[] = [];
+  // Grouped by trace, then by span id within it: dedupe needs no `trace:span` key string per span,
+  // and the per-trace span-id map serves the segment walk below too.
+  const traces = new Map<string, TraceSpans>();
+  const unique: SpanRow[] = [];
   for (const span of pending) {
-    const key = `${span.row.traceId}:${span.row.spanId}`;
-    const seen = byKey.get(key);
+    const { traceId, spanId } = span.row;
+    let trace = traces.get(traceId);
+    if (trace === undefined) {
+      trace = { spans: [], bySpanId: new Map() };
+      traces.set(traceId, trace);
+    }
+    const seen = trace.bySpanId.get(spanId);
     if (seen) mergeInto(seen, span);
     else {
-      byKey.set(key, span);
-      unique.push(span);
+      trace.bySpanId.set(spanId, span);
+      trace.spans.push(span);
+      unique.push(span.row);
     }
   }
 
-  const traces = new Map<string, PendingSpan[]>();
-  for (const span of unique) {
-    const list = traces.get(span.row.traceId);
-    if (list) list.push(span);
-    else traces.set(span.row.traceId, [span]);
-  }
-  for (const [traceId, spans] of traces) {
-    const segments = spans.filter((s) => s.row.isSegment);
+  for (const [traceId, { spans, bySpanId }] of traces) {
     // The trace's rate: its root segment's first, then any segment's, then the DSC's when it is this trace's.
-    const root = segments.find((s) => s.row.parentSpanId === null && s.rate !== undefined);
-    const rate =
-      root?.rate ??
-      segments.find((s) => s.rate !== undefined)?.rate ??
-      (dsc.traceId === null || dsc.traceId === traceId ? dsc.sampleRate : undefined);
-    const weight = weightFromRate(rate);
-    const bySpanId = new Map(spans.map((s) => [s.row.spanId, s.row]));
+    let segments = 0;
+    let onlySegment: SpanRow | undefined;
+    let rootRate: number | undefined;
+    let anyRate: number | undefined;
+    for (const span of spans) {
+      if (!span.row.isSegment) continue;
+      segments++;
+      onlySegment = span.row;
+      if (span.rate === undefined) continue;
+      if (rootRate === undefined && span.row.parentSpanId === null) rootRate = span.rate;
+      anyRate ??= span.rate;
+    }
+    const ownTrace = dsc.traceId === null || dsc.traceId === traceId;
+    const weight = weightFromRate(rootRate ?? anyRate ?? (ownTrace ? dsc.sampleRate : undefined));
+    const fallbackSegment = segments === 1 ? onlySegment : undefined;
     for (const { row } of spans) {
       row.weight = weight;
-      const segment = nearestSegment(row, bySpanId) ?? (segments.length === 1 ? segments[0]!.row : undefined);
+      const segment = nearestSegment(row, bySpanId) ?? fallbackSegment;
       if (segment) {
         row.segmentId ??= segment.spanId;
         row.environment ??= segment.environment;
         row.release ??= segment.release;
         row.serviceName ??= segment.serviceName;
       }
-      if (dsc.traceId === null || dsc.traceId === traceId) {
+      if (ownTrace) {
         row.environment ??= dsc.environment;
         row.release ??= dsc.release;
       }
     }
   }
-  return unique.map((s) => s.row);
+  return unique;
 }
 
-function nearestSegment(row: SpanRow, bySpanId: Map<string, SpanRow>): SpanRow | undefined {
+function nearestSegment(row: SpanRow, bySpanId: Map<string, PendingSpan>): SpanRow | undefined {
   let current: SpanRow | undefined = row;
   // Bounded walk: a cycle of parent links in hostile input must not hang the request.
   for (let depth = 0; current !== undefined && depth < 1000; depth++) {
     if (current.isSegment) return current;
-    current = current.parentSpanId === null ? undefined : bySpanId.get(current.parentSpanId);
+    current = current.parentSpanId === null ? undefined : bySpanId.get(current.parentSpanId)?.row;
   }
   return undefined;
 }

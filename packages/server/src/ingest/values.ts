@@ -27,9 +27,27 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
+/**
+ * Whether `id` is exactly `length` lower-case hex digits, not all zero: what SDKs send. The id
+ * helpers below take this as a fast path (a char loop, no regex and no trimmed / lower-cased copies:
+ * ~2 ids a span) and fall back to the normalising path for anything else, with the same result.
+ */
+function isCanonicalId(id: string, length: number): boolean {
+  if (id.length !== length) return false;
+  let nonZero = false;
+  for (let i = 0; i < length; i++) {
+    const c = id.charCodeAt(i);
+    if (c === 0x30) continue; // '0'
+    if (!((c > 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false; // 1-9, a-f
+    nonZero = true;
+  }
+  return nonZero;
+}
+
 /** 32 lower-case hex digits (a UUID's dashes removed), not all zero; else null. */
 export function traceIdOf(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  if (isCanonicalId(value, 32)) return value;
   const id = value.trim().replaceAll('-', '').toLowerCase();
   return TRACE_ID.test(id) && id !== ZERO_TRACE ? id : null;
 }
@@ -37,6 +55,7 @@ export function traceIdOf(value: unknown): string | null {
 /** 16 lower-case hex digits, not all zero; else null. */
 export function spanIdOf(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  if (isCanonicalId(value, 16)) return value;
   const id = value.trim().toLowerCase();
   return SPAN_ID.test(id) && id !== ZERO_SPAN ? id : null;
 }
@@ -117,7 +136,24 @@ export function unwrapTyped(value: unknown): unknown {
 export function plainAttributes(value: unknown, into: PlainAttributes = {}): PlainAttributes {
   if (!isRecord(value)) return into;
   for (const key of Object.keys(value)) {
-    const plain = plainValue(unwrapTyped(value[key]));
+    const raw = value[key];
+    // Fast path for the typed values SDKs send most (`{"value":"…","type":"string"}`, a finite number
+    // typed integer or double, a boolean): the value itself, exactly what unwrapTyped + plainValue
+    // return for them, without their checks and Set lookup. Everything else takes the general path.
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      const typed = raw as Record<string, unknown>;
+      const type = typed.type;
+      const inner = typed.value;
+      if (
+        (type === 'string' && typeof inner === 'string') ||
+        ((type === 'integer' || type === 'double') && typeof inner === 'number' && Number.isFinite(inner)) ||
+        (type === 'boolean' && typeof inner === 'boolean')
+      ) {
+        if (isSafeKey(key)) into[key] = inner;
+        continue;
+      }
+    }
+    const plain = plainValue(unwrapTyped(raw));
     if (plain !== undefined && isSafeKey(key)) into[key] = plain;
   }
   return into;
@@ -132,7 +168,9 @@ export function textOf(value: unknown): string | null {
 
 /** A non-empty trimmed string, else null. */
 export function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  return text === '' ? null : text;
 }
 
 /** A finite number from a number or numeric string, else undefined. */
