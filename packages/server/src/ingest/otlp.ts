@@ -68,7 +68,7 @@ import {
 import { isAiSpan, normaliseAi } from './ai-attributes.js';
 import { IngestError } from './errors.js';
 import { levelFromSeverity, levelFromText, SEVERITY_OF_LEVEL } from './log-levels.js';
-import { isRecord, isSafeKey, nonEmpty, plainValue } from './values.js';
+import { isCanonicalId, isRecord, isSafeKey, nonEmpty, plainValue } from './values.js';
 import { parseRate, rateFromTraceState, weightFromRate } from './weights.js';
 
 export interface OtlpTracesResult {
@@ -149,6 +149,8 @@ function hex(bytes: Uint8Array): string {
  */
 function idOf(value: unknown, size: 8 | 16, name: string): string | null {
   if (value === undefined || value === null) return null;
+  // What the OTLP/JSON exporters send (lower-case hex, not zero) is already the stored form.
+  if (typeof value === 'string' && isCanonicalId(value, size * 2)) return value;
   let id: string | undefined;
   if (value instanceof Uint8Array) {
     if (value.length === 0) return null;
@@ -184,7 +186,25 @@ function nanosToMs(nanos: bigint): number {
   return Number(nanos / 1000n) / 1000;
 }
 
+/** Whether `text` is 1–20 ASCII digits (what `uint64` takes from a string, untrimmed). */
+function isDecimal(text: string): boolean {
+  if (text.length === 0 || text.length > 20) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 function timeMs(value: unknown, name: string): number | undefined {
+  // Fast path for the decimal-string nanoseconds of OTLP/JSON (two a span): dropping the last three
+  // digits is the BigInt `nanos / 1000n`, and while those microseconds are a safe integer Number()
+  // reads them exactly, so the result is nanosToMs's to the bit, without two BigInts and a regex.
+  // Anything else (numbers, bigints, zero, short or odd text) takes the general path.
+  if (typeof value === 'string' && value.length > 3 && isDecimal(value)) {
+    const micros = Number(value.slice(0, -3));
+    if (micros > 0 && Number.isSafeInteger(micros)) return micros / 1000;
+  }
   const nanos = uint64(value, name);
   return nanos === undefined || nanos === 0n ? undefined : nanosToMs(nanos);
 }
@@ -274,7 +294,14 @@ function keyValues(value: unknown, into: PlainAttributes = {}): PlainAttributes 
   for (const entry of value) {
     if (!isRecord(entry) || typeof entry.key !== 'string' || entry.key === '' || !isSafeKey(entry.key))
       continue;
-    const plain = plainValue(anyToJs(entry.value));
+    // Fast path for string values (most attributes): anyToJs takes stringValue first whatever else
+    // the AnyValue holds, and plainValue keeps a string as it is.
+    const value = entry.value;
+    if (isRecord(value) && typeof value.stringValue === 'string') {
+      into[entry.key] = value.stringValue;
+      continue;
+    }
+    const plain = plainValue(anyToJs(value));
     if (plain !== undefined) into[entry.key] = plain;
   }
   return into;
@@ -333,14 +360,14 @@ export function deriveOtlpOp(
   const sentryOp = nonEmpty(attributes['sentry.op']);
   if (sentryOp !== null) return sentryOp;
   if (aiOperation !== null) return `gen_ai.${aiOperation}`;
-  const has = (...keys: string[]) => keys.some((k) => attributes[k] !== undefined);
-  if (has('http.request.method', 'http.method')) {
+  // Plain lookups (no closure or rest-argument array a span).
+  if (attributes['http.request.method'] !== undefined || attributes['http.method'] !== undefined) {
     if (kind === 'server') return 'http.server';
     if (kind === 'client') return 'http.client';
   }
-  if (has('db.system.name', 'db.system')) return 'db';
-  if (has('rpc.system')) return 'rpc';
-  if (has('messaging.system')) {
+  if (attributes['db.system.name'] !== undefined || attributes['db.system'] !== undefined) return 'db';
+  if (attributes['rpc.system'] !== undefined) return 'rpc';
+  if (attributes['messaging.system'] !== undefined) {
     if (kind === 'producer') return 'queue.publish';
     if (kind === 'consumer') return 'queue.process';
   }

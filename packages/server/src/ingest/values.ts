@@ -32,7 +32,7 @@ const ZERO_SPAN = '0'.repeat(16);
  * helpers below take this as a fast path (a char loop, no regex and no trimmed / lower-cased copies:
  * ~2 ids a span) and fall back to the normalising path for anything else, with the same result.
  */
-function isCanonicalId(id: string, length: number): boolean {
+export function isCanonicalId(id: string, length: number): boolean {
   if (id.length !== length) return false;
   let nonZero = false;
   for (let i = 0; i < length; i++) {
