@@ -234,6 +234,7 @@ function kindOf(attributes: PlainAttributes, raw: unknown): string | null {
 
 /** Tags as attributes: string values, never replacing a data attribute of the same name. */
 function addTags(attributes: PlainAttributes, tags: unknown): void {
+  if (tags === undefined || tags === null) return; // span v2 has none: no empty object and entries a span
   for (const [key, value] of Object.entries(tagsOf(tags)))
     if (!Object.hasOwn(attributes, key)) attributes[key] = value;
 }
