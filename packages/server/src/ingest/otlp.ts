@@ -464,18 +464,27 @@ function firstException(events: unknown): PlainAttributes | undefined {
 }
 
 function finishSpans(pending: PendingSpan[]): SpanRow[] {
-  const byKey = new Map<string, PendingSpan>();
+  // Spans by trace id, then by span id: dedupe and the parent lookups below need no `trace:span` key
+  // string a lookup (three a span), and the ids' hashes are computed once.
+  const traces = new Map<string, Map<string, PendingSpan>>();
+  const spans: PendingSpan[] = [];
   for (const span of pending) {
-    const key = `${span.row.traceId}:${span.row.spanId}`;
-    if (!byKey.has(key)) byKey.set(key, span); // a span sent twice in one request is stored once
+    let bySpanId = traces.get(span.row.traceId);
+    if (bySpanId === undefined) {
+      bySpanId = new Map();
+      traces.set(span.row.traceId, bySpanId);
+    }
+    if (!bySpanId.has(span.row.spanId)) {
+      bySpanId.set(span.row.spanId, span); // a span sent twice in one request is stored once
+      spans.push(span);
+    }
   }
-  const spans = [...byKey.values()];
-  const lookup = (traceId: string, spanId: string | null) =>
-    spanId === null ? undefined : byKey.get(`${traceId}:${spanId}`);
+  const lookup = (bySpanId: Map<string, PendingSpan>, spanId: string | null) =>
+    spanId === null ? undefined : bySpanId.get(spanId);
 
   for (const span of spans) {
     const { row, flags } = span;
-    const parent = lookup(row.traceId, row.parentSpanId);
+    const parent = lookup(traces.get(row.traceId)!, row.parentSpanId);
     if (row.parentSpanId === null) row.isSegment = true;
     else if (flags !== undefined && (flags & FLAG_HAS_IS_REMOTE) !== 0)
       row.isSegment = (flags & FLAG_IS_REMOTE) !== 0;
@@ -491,6 +500,7 @@ function finishSpans(pending: PendingSpan[]): SpanRow[] {
   }
   for (const span of spans) {
     const { row } = span;
+    const bySpanId = traces.get(row.traceId)!;
     row.weight = weightFromRate(span.rate ?? traceRates.get(row.traceId));
     let current: PendingSpan | undefined = span;
     for (let depth = 0; current !== undefined && depth < 1000; depth++) {
@@ -498,7 +508,7 @@ function finishSpans(pending: PendingSpan[]): SpanRow[] {
         row.segmentId = current.row.spanId;
         break;
       }
-      current = lookup(row.traceId, current.row.parentSpanId);
+      current = lookup(bySpanId, current.row.parentSpanId);
     }
   }
   return spans.map((s) => s.row);
