@@ -6,7 +6,10 @@
 //   cd bench && node --import tsx ingest-parse.mjs [--spans 100000] [--samples 7] [--format sentry|otlp|all]
 //   cd bench && node --import tsx --cpu-prof ingest-parse.mjs --format sentry     # profile it
 //
-// Prints µs a span (median and range of the samples) per format, and a SHA-256 of the rows it produced
+// Prints µs a span (median and range of the samples) per format, beside the JSON-parsing floor of the
+// same bodies (parseEnvelope + JSON.parse of each item payload; JSON.parse of the OTLP body), timed in
+// alternation with the full path so both see the same machine: full − floor is what the conversion
+// code costs. It also prints a SHA-256 of the rows it produced
 // (every field and attribute, in order): two commits that print the same digest produced the same rows,
 // so a speed-up can be compared across commits without changing any output.
 import { createHash } from 'node:crypto';
@@ -65,6 +68,15 @@ function convert(format, bodies, keep) {
   return out;
 }
 
+/** Only the JSON parsing of one pass: what any conversion must pay. */
+function parseOnly(format, bodies) {
+  for (const body of bodies) {
+    if (format === 'sentry') {
+      for (const item of parseEnvelope(body).items) JSON.parse(item.payload.toString('utf8'));
+    } else JSON.parse(body.toString('utf8'));
+  }
+}
+
 function digest(rows) {
   const hash = createHash('sha256');
   for (const row of rows) hash.update(JSON.stringify(row));
@@ -82,16 +94,24 @@ for (const format of formats) {
   if (rows.length !== count) throw new Error(`${format}: ${rows.length} rows for ${count} spans`);
   const hash = digest(rows);
   convert(format, bodies, false); // warm-up
-  const perSpan = [];
+  const full = [];
+  const floor = [];
   for (let i = 0; i < samples; i++) {
-    const start = cpuUs();
+    globalThis.gc?.(); // with --expose-gc each sample starts on an empty young generation
+    let start = cpuUs();
     convert(format, bodies, false);
-    perSpan.push((cpuUs() - start) / count);
+    full.push((cpuUs() - start) / count);
+    globalThis.gc?.();
+    start = cpuUs();
+    parseOnly(format, bodies);
+    floor.push((cpuUs() - start) / count);
   }
-  perSpan.sort((a, b) => a - b);
-  const median = perSpan[Math.floor(perSpan.length / 2)];
+  const stats = (list) => {
+    list.sort((a, b) => a - b);
+    return `${list[Math.floor(list.length / 2)].toFixed(2)} (${list[0].toFixed(2)}–${list.at(-1).toFixed(2)})`;
+  };
   console.log(
-    `${format.padEnd(6)} ${count} spans in ${bodies.length} bodies: ${median.toFixed(2)} µs a span ` +
-      `(median of ${samples}, range ${perSpan[0].toFixed(2)}–${perSpan.at(-1).toFixed(2)}), rows ${hash}`,
+    `${format.padEnd(6)} ${count} spans in ${bodies.length} bodies, µs a span, median (range) of ${samples}: ` +
+      `parse + convert ${stats(full)}, JSON parsing alone ${stats(floor)}; rows ${hash}`,
   );
 }
