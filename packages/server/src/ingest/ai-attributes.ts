@@ -118,10 +118,10 @@ interface VercelSpan {
 
 /** Key lists read by `str` / `num` below, first match wins (hoisted: no array a call). */
 const VERCEL_OPERATION_ID_KEYS: readonly string[] = ['ai.operationId', 'vercel.ai.operationId'];
-const KEYS_GEN_AI_OPERATION_NAME: readonly string[] = ['gen_ai.operation.name'];
-const KEYS_OPENINFERENCE_SPAN_KIND: readonly string[] = ['openinference.span.kind'];
-const KEYS_LLM_REQUEST_TYPE: readonly string[] = ['llm.request.type'];
-const KEYS_TRACELOOP_SPAN_KIND: readonly string[] = ['traceloop.span.kind'];
+const OPERATION_NAME_KEYS: readonly string[] = ['gen_ai.operation.name'];
+const OPENINFERENCE_KIND_KEYS: readonly string[] = ['openinference.span.kind'];
+const LLM_REQUEST_TYPE_KEYS: readonly string[] = ['llm.request.type'];
+const TRACELOOP_KIND_KEYS: readonly string[] = ['traceloop.span.kind'];
 const GEN_AI_PROVIDER_KEYS: readonly string[] = ['gen_ai.provider.name', 'gen_ai.system'];
 const VERCEL_PROVIDER_KEYS: readonly string[] = ['ai.model.provider', 'vercel.ai.model.provider'];
 const LLM_PROVIDER_KEYS: readonly string[] = ['llm.provider', 'llm.system', 'llm.vendor'];
@@ -161,7 +161,7 @@ const TOTAL_TOKEN_KEYS: readonly string[] = [
   'llm.token_count.total',
   'ai.total_tokens.used',
 ];
-const KEYS_AI_USAGE_TOKENS: readonly string[] = ['ai.usage.tokens'];
+const VERCEL_EMBED_TOKEN_KEYS: readonly string[] = ['ai.usage.tokens'];
 const CACHED_INPUT_TOKEN_KEYS: readonly string[] = [
   'gen_ai.usage.cache_read.input_tokens',
   'gen_ai.usage.cache_read_input_tokens',
@@ -180,12 +180,12 @@ const REASONING_TOKEN_KEYS: readonly string[] = [
   'llm.token_count.completion_details.reasoning',
   'llm.usage.reasoning_tokens',
 ];
-const KEYS_TRACELOOP_ENTITY_NAME: readonly string[] = ['traceloop.entity.name'];
-const KEYS_GEN_AI_AGENT_NAME: readonly string[] = ['gen_ai.agent.name'];
-const KEYS_AGENT_NAME: readonly string[] = ['agent.name'];
+const TRACELOOP_ENTITY_KEYS: readonly string[] = ['traceloop.entity.name'];
+const GEN_AI_AGENT_NAME_KEYS: readonly string[] = ['gen_ai.agent.name'];
+const AGENT_NAME_KEYS: readonly string[] = ['agent.name'];
 const FUNCTION_ID_KEYS: readonly string[] = ['ai.telemetry.functionId', 'gen_ai.function_id'];
 const TOOL_NAME_KEYS: readonly string[] = ['gen_ai.tool.name', 'ai.toolCall.name'];
-const KEYS_TOOL_NAME: readonly string[] = ['tool.name'];
+const PLAIN_TOOL_NAME_KEYS: readonly string[] = ['tool.name'];
 
 function vercelSpan(name: string, a: Attrs): VercelSpan | null {
   // VERCEL_OP starts with `ai.`: the startsWith spares most span names the regex.
@@ -265,16 +265,16 @@ function operationOf(
   a: Attrs,
   vercel: VercelSpan | null,
 ): string | null {
-  const explicit = str(a, KEYS_GEN_AI_OPERATION_NAME);
+  const explicit = str(a, OPERATION_NAME_KEYS);
   if (explicit !== null) return explicit;
   if (op?.startsWith('gen_ai.') && op.length > 7) return op.slice(7);
   if (vercel) return vercel.operation;
-  const oiKind = str(a, KEYS_OPENINFERENCE_SPAN_KIND);
+  const oiKind = str(a, OPENINFERENCE_KIND_KEYS);
   if (oiKind !== null) return lookup(OPENINFERENCE_KINDS, oiKind.toLowerCase()) ?? oiKind.toLowerCase();
-  const requestType = str(a, KEYS_LLM_REQUEST_TYPE);
+  const requestType = str(a, LLM_REQUEST_TYPE_KEYS);
   if (requestType !== null)
     return lookup(OPENLLMETRY_REQUEST_TYPES, requestType.toLowerCase()) ?? requestType.toLowerCase();
-  const tlKind = str(a, KEYS_TRACELOOP_SPAN_KIND);
+  const tlKind = str(a, TRACELOOP_KIND_KEYS);
   const traceloop = tlKind === null ? undefined : lookup(TRACELOOP_KINDS, tlKind.toLowerCase());
   if (traceloop !== undefined) return traceloop;
   // Every legacy pattern starts with `ai.`: other ops and names (nearly all) skip the five regexes.
@@ -319,7 +319,7 @@ export function normaliseAi(
     const total = num(a, TOTAL_TOKEN_KEYS);
     if (operation === 'embeddings') {
       // Embeddings have input tokens only; their total is the input.
-      inputTokens ??= num(a, KEYS_AI_USAGE_TOKENS) ?? total;
+      inputTokens ??= num(a, VERCEL_EMBED_TOKEN_KEYS) ?? total;
     } else if (total !== null && inputTokens === null && outputTokens !== null && total >= outputTokens) {
       inputTokens = total - outputTokens;
     } else if (total !== null && outputTokens === null && inputTokens !== null && total >= inputTokens) {
@@ -329,20 +329,20 @@ export function normaliseAi(
     reasoningTokens = num(a, REASONING_TOKEN_KEYS);
   }
 
-  const traceloopKind = str(a, KEYS_TRACELOOP_SPAN_KIND)?.toLowerCase();
-  const traceloopEntity = str(a, KEYS_TRACELOOP_ENTITY_NAME);
+  const traceloopKind = str(a, TRACELOOP_KIND_KEYS)?.toLowerCase();
+  const traceloopEntity = str(a, TRACELOOP_ENTITY_KEYS);
   // `agent.name` and `tool.name` are generic names (ECS puts the APM agent's name in `agent.name`, and
   // OTLP resource attributes are merged into span attributes), so they count only on OpenInference spans.
-  const openInference = str(a, KEYS_OPENINFERENCE_SPAN_KIND) !== null;
+  const openInference = str(a, OPENINFERENCE_KIND_KEYS) !== null;
   const agentName =
-    str(a, KEYS_GEN_AI_AGENT_NAME) ??
-    (openInference ? str(a, KEYS_AGENT_NAME) : null) ??
+    str(a, GEN_AI_AGENT_NAME_KEYS) ??
+    (openInference ? str(a, AGENT_NAME_KEYS) : null) ??
     (traceloopKind === 'agent' ? traceloopEntity : null) ??
     // Vercel's functionId names the agent-like outer call (Sentry copies it to gen_ai.function_id).
     (operation === 'invoke_agent' ? str(a, FUNCTION_ID_KEYS) : null);
   const toolName =
     str(a, TOOL_NAME_KEYS) ??
-    (openInference ? str(a, KEYS_TOOL_NAME) : null) ??
+    (openInference ? str(a, PLAIN_TOOL_NAME_KEYS) : null) ??
     (traceloopKind === 'tool' ? traceloopEntity : null);
 
   return {
