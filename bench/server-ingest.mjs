@@ -36,6 +36,7 @@ import { otlpTracesToBatch } from '../packages/server/src/ingest/otlp.ts';
 import { decodeOtlpProtobuf } from '../packages/server/src/ingest/otlp-protobuf.ts';
 import { sentryEnvelopeToBatch } from '../packages/server/src/ingest/sentry.ts';
 import { applyMigrations } from '../packages/server/src/storage/duckdb/schema.ts';
+import { appendMetric, appendSpan, encodeBatch } from '../packages/server/src/storage/duckdb/writer.ts';
 import { cpuTicks, httpClient } from './lib/http.mjs';
 import { makeChunk, SPAN_GAP_MS } from './lib/traces.mjs';
 
@@ -77,7 +78,10 @@ const log = (...a) =>
 // ------------------------------------------------------------------------------------------------
 // The ceiling: the same rows through DuckDB's appender, nothing else.
 
-/** The rows the server would store for a chunk, as appender-ready values (decoded outside the timing). */
+/**
+ * The rows the server would store for a chunk, encoded as the writer encodes them (attributes already
+ * JSON text), decoded outside the timing.
+ */
 function rowsOf(chunk) {
   const spans = [];
   const metrics = [];
@@ -91,102 +95,11 @@ function rowsOf(chunk) {
               : JSON.parse(gunzipSync(body).toString('utf8')),
             1,
           ).batch;
-    for (const s of batch.spans) {
-      spans.push([
-        s.traceId,
-        s.spanId,
-        s.parentSpanId,
-        s.name,
-        s.op,
-        s.kind,
-        s.status,
-        s.statusMessage,
-        s.startTime,
-        s.endTime,
-        s.isSegment,
-        s.segmentId,
-        s.serviceName,
-        s.environment,
-        s.release,
-        s.weight,
-        JSON.stringify(s.attributes),
-        s.source,
-        s.operation,
-        s.provider,
-        s.model,
-        s.inputTokens === null ? null : BigInt(s.inputTokens),
-        s.outputTokens === null ? null : BigInt(s.outputTokens),
-        s.cachedInputTokens === null ? null : BigInt(s.cachedInputTokens),
-        s.reasoningTokens === null ? null : BigInt(s.reasoningTokens),
-        s.agentName,
-        s.toolName,
-      ]);
-    }
-    for (const m of batch.metrics) {
-      metrics.push([
-        m.timestamp,
-        m.traceId,
-        m.spanId,
-        m.name,
-        m.type,
-        m.value,
-        m.unit,
-        m.serviceName,
-        JSON.stringify(m.attributes),
-      ]);
-    }
+    const encoded = encodeBatch(batch);
+    for (const s of encoded.spans) spans.push(s);
+    for (const m of encoded.metrics) metrics.push(m);
   }
   return { spans, metrics };
-}
-
-const vc = (ap, v) => (v === null ? ap.appendNull() : ap.appendVarchar(v));
-const bi = (ap, v) => (v === null ? ap.appendNull() : ap.appendBigInt(v));
-
-function appendSpan(ap, r) {
-  ap.appendInteger(1);
-  ap.appendVarchar(r[0]);
-  ap.appendVarchar(r[1]);
-  vc(ap, r[2]);
-  ap.appendVarchar(r[3]);
-  vc(ap, r[4]);
-  vc(ap, r[5]);
-  ap.appendVarchar(r[6]);
-  vc(ap, r[7]);
-  ap.appendDouble(r[8]);
-  ap.appendDouble(r[9]);
-  ap.appendDouble(r[9] - r[8]);
-  ap.appendBoolean(r[10]);
-  vc(ap, r[11]);
-  vc(ap, r[12]);
-  vc(ap, r[13]);
-  vc(ap, r[14]);
-  ap.appendDouble(r[15]);
-  ap.appendVarchar(r[16]);
-  ap.appendVarchar(r[17]);
-  vc(ap, r[18]);
-  vc(ap, r[19]);
-  vc(ap, r[20]);
-  bi(ap, r[21]);
-  bi(ap, r[22]);
-  bi(ap, r[23]);
-  bi(ap, r[24]);
-  vc(ap, r[25]);
-  vc(ap, r[26]);
-  ap.endRow();
-}
-
-function appendMetric(ap, r) {
-  ap.appendInteger(1);
-  ap.appendDouble(r[0]);
-  vc(ap, r[1]);
-  vc(ap, r[2]);
-  ap.appendVarchar(r[3]);
-  ap.appendVarchar(r[4]);
-  ap.appendDouble(r[5]);
-  vc(ap, r[6]);
-  vc(ap, r[7]);
-  ap.appendVarchar(r[8]);
-  ap.endRow();
 }
 
 /**
