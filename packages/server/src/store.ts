@@ -224,14 +224,18 @@ export interface AgentRunPage {
 }
 
 /**
- * Everything the server keeps goes through this interface: DuckDB now, ClickHouse next.
- * `write` resolves only once the batch is durably committed (a request is acknowledged after that).
- * Ingest is idempotent per (project, trace id, span id): a span received twice is stored once.
+ * Everything the server keeps goes through this interface: DuckDB and ClickHouse.
+ * `write` resolves only once the batch is durable (a request is acknowledged after that): committed,
+ * or fsynced to a journal the store replays after a crash; either way, a query issued after `write`
+ * resolved sees the batch. Ingest is idempotent per (project, trace id, span id): a span received
+ * twice is stored once.
  */
 export interface Store {
   /** Creates or upgrades the schema. */
   open(): Promise<void>;
   write(batch: IngestBatch): Promise<void>;
+  /** Rows whose `write` resolved but which are not committed yet (journaled stores); counted by the ingest queue's bound. */
+  backlogRows?(): number;
   listTraces(query: TraceQuery): Promise<TracePage>;
   getTrace(projectId: number, traceId: string): Promise<StoredSpan[]>;
   queryLogs(query: LogQuery): Promise<LogPage>;

@@ -131,7 +131,7 @@ describe('schema upgrade', () => {
     const store = new DuckDbStore({ dataDir: dir });
     await store.open();
     try {
-      assert.deepEqual(store.migrations, { applied: [3], version: 3 });
+      assert.deepEqual(store.migrations, { applied: [3, 4], version: 4 });
       const costs = async () =>
         Object.fromEntries(
           (await store.listTraces({ projectId: 1, limit: 10 })).traces.map((t) => [t.traceId, t.costUsd]),

@@ -137,7 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.get('/healthz', async () => ({
     ok: true,
-    pending: queue.pending,
+    pending: { ...queue.pending, uncommittedRows: store.backlogRows?.() ?? 0 },
     ...(tailSampler === undefined ? {} : { tailSampling: tailSampler.stats }),
   }));
 

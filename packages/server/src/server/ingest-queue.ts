@@ -10,7 +10,8 @@ export class Overloaded extends Error {
 }
 
 /**
- * Bounds what waits for the store: rows not yet committed. Past the bound new requests are refused
+ * Bounds what waits for the store: rows not yet committed (including those a journaled store has
+ * acknowledged). Past the bound new requests are refused
  * (429) instead of buffering without limit, so a slow disk or a flood never grows memory unbounded.
  */
 export class IngestQueue {
@@ -30,7 +31,9 @@ export class IngestQueue {
   async write(batch: IngestBatch): Promise<void> {
     const rows = batchSize(batch);
     if (rows === 0) return;
-    if (this.pendingRows > 0 && this.pendingRows + rows > this.maxPendingRows) throw new Overloaded(1);
+    // Rows a journaled store acknowledged but has not committed count too: they are in memory.
+    const waiting = this.pendingRows + (this.store.backlogRows?.() ?? 0);
+    if (waiting > 0 && waiting + rows > this.maxPendingRows) throw new Overloaded(1);
     this.pendingRows += rows;
     this.pendingWrites++;
     try {

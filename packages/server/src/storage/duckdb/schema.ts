@@ -185,6 +185,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX traces_trace_id ON traces (trace_id)',
     ],
   },
+  {
+    // Which ingest-journal records (storage/ingest-journal.ts) are committed: each group commit
+    // appends the ranges of its batches' sequence numbers in the same transaction as their rows, so
+    // a restart after a crash stores again exactly the acknowledged records that were not.
+    version: 4,
+    name: 'ingest journal sequence numbers',
+    statements: ['CREATE TABLE ingest_journal (seq_lo BIGINT NOT NULL, seq_hi BIGINT NOT NULL)'],
+  },
 ];
 
 export interface MigrationResult {

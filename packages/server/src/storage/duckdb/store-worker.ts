@@ -4,14 +4,24 @@
  * commit writer's round trips to DuckDB are answered at once instead of waiting behind request
  * parsing on the main thread.
  */
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Request, Response } from './rpc.js';
 import { DuckDbStore, type DuckDbStoreOptions } from './store.js';
+import type { EncodedBatch } from './writer.js';
 
 const port = parentPort;
 if (!port) throw new Error('store-worker.ts runs as a worker thread');
 
-const store = new DuckDbStore(workerData as DuckDbStoreOptions);
+const options = workerData as DuckDbStoreOptions & { journaled: boolean };
+const store = new DuckDbStore(options);
+
+/**
+ * With the ingest journal, writes are acknowledged before they commit: a query first waits for the
+ * writes posted before it (one message queue, so "before" is the order the main thread sent them),
+ * so what a client was told is stored, it finds.
+ */
+const beforeRead: () => Promise<void> = options.journaled ? () => store.barrier() : () => Promise.resolve();
 
 function reply(message: Response): void {
   port!.postMessage(message);
@@ -33,25 +43,41 @@ async function serve(request: Request): Promise<void> {
       case 'write':
         await store.writeEncoded(request.batch);
         break;
+      case 'writeJournaled':
+        await store.writeEncoded(deserialize(request.bytes) as EncodedBatch, request.seq);
+        break;
+      case 'committedJournalSeqs':
+        value = await store.committedJournalSeqs();
+        break;
+      case 'forgetJournalSeqs':
+        await store.forgetJournalSeqs(request.seq);
+        break;
       case 'listTraces':
+        await beforeRead();
         value = await store.listTraces(request.query);
         break;
       case 'getTrace':
+        await beforeRead();
         value = await store.getTrace(request.projectId, request.traceId);
         break;
       case 'queryLogs':
+        await beforeRead();
         value = await store.queryLogs(request.query);
         break;
       case 'queryMetrics':
+        await beforeRead();
         value = await store.queryMetrics(request.query);
         break;
       case 'samplingStats':
+        await beforeRead();
         value = await store.samplingStats(request.query);
         break;
       case 'listErrors':
+        await beforeRead();
         value = await store.listErrors(request.query);
         break;
       case 'listAgentRuns':
+        await beforeRead();
         value = await store.listAgentRuns(request.query);
         break;
       case 'deleteOlderThan':
@@ -61,6 +87,7 @@ async function serve(request: Request): Promise<void> {
         await store.checkpoint();
         break;
       case 'stats':
+        await beforeRead();
         value = { ...store.stats };
         break;
       case 'close':

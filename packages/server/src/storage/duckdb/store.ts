@@ -35,6 +35,17 @@ export interface DuckDbStoreOptions {
   path?: string;
   /** Row cap of one group commit (default 20,000). */
   maxRowsPerCommit?: number;
+  /** See WriterOptions.minRowsPerCommit (default 0: commit as soon as nothing more is queued). */
+  minRowsPerCommit?: number;
+  /** See WriterOptions.maxCommitDelayMs (default 0). */
+  maxCommitDelayMs?: number;
+  /**
+   * ThreadedDuckDbStore only: the ingest journal's directory (default `${dataDir}/ingest-journal`
+   * when `dataDir` is set). With it, `write` resolves once the batch is fsynced to the journal, and
+   * the store commits in groups of up to `maxRowsPerCommit` rows behind it (storage/ingest-journal.ts).
+   * `false`: no journal; `write` resolves after the commit.
+   */
+  journalDir?: string | false;
   /** Rows appended between yields to the event loop (default 500: a few ms of JS; measured max loop hold ~15-25 ms per commit). */
   yieldEveryRows?: number;
   /**
@@ -157,6 +168,8 @@ export class DuckDbStore implements Store {
         maxRowsPerCommit: this.options.maxRowsPerCommit ?? 20_000,
         yieldEveryRows: this.options.yieldEveryRows ?? 500,
         nextLogId: (typeof lastLogId === 'bigint' ? lastLogId : BigInt(Number(lastLogId ?? 0))) + 1n,
+        minRowsPerCommit: this.options.minRowsPerCommit ?? 0,
+        maxCommitDelayMs: this.options.maxCommitDelayMs ?? 0,
       });
       await this.writer.buildTraceFilter();
       this.pool = new ConnectionPool(readers);
@@ -195,10 +208,38 @@ export class DuckDbStore implements Store {
     return this.writeEncoded(encoded);
   }
 
-  /** write() for a batch already validated and encoded (by ThreadedDuckDbStore's main thread). */
-  writeEncoded(batch: EncodedBatch): Promise<void> {
+  /**
+   * write() for a batch already validated and encoded (by ThreadedDuckDbStore's main thread);
+   * `journalSeq`, its ingest-journal record, is recorded in the same transaction as its rows.
+   */
+  writeEncoded(batch: EncodedBatch, journalSeq?: number): Promise<void> {
     if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
-    return this.requireWriter().write(batch);
+    return this.requireWriter().write(batch, journalSeq);
+  }
+
+  /** Resolves once every write issued before it has committed or failed (see GroupCommitWriter.barrier). */
+  barrier(): Promise<void> {
+    return this.writer?.barrier() ?? Promise.resolve();
+  }
+
+  /** The ingest-journal records already committed, as [lo, hi] ranges, and the highest. */
+  async committedJournalSeqs(): Promise<{ ranges: Array<[number, number]>; max: number }> {
+    const rows = await this.read(async (c) =>
+      (await c.runAndReadAll('SELECT seq_lo::DOUBLE, seq_hi::DOUBLE FROM ingest_journal')).getRows(),
+    );
+    const ranges = rows.map(([lo, hi]) => [Number(lo), Number(hi)] as [number, number]);
+    return { ranges, max: ranges.reduce((m, [, hi]) => Math.max(m, hi), 0) };
+  }
+
+  /**
+   * Forgets committed journal records up to `seq` (their segment files are gone, so no restart can
+   * read them back). Runs between commits, like retention.
+   */
+  forgetJournalSeqs(seq: number): Promise<void> {
+    if (this.closing || !this.instance) return Promise.reject(new Error('DuckDB store is not open'));
+    return this.requireWriter().runExclusive(async (c) => {
+      await c.run('DELETE FROM ingest_journal WHERE seq_hi <= $s::DOUBLE', { s: seq });
+    });
   }
 
   listTraces(query: TraceQuery): Promise<TracePage> {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { IngestBatch } from '../../model.js';
 import {
@@ -17,9 +19,21 @@ import {
   type TracePage,
   type TraceQuery,
 } from '../../store.js';
+import { IngestJournal, type JournalEntry } from '../ingest-journal.js';
 import type { Call, Response } from './rpc.js';
 import type { DuckDbStoreOptions } from './store.js';
-import { type EncodedBatch, encodeBatch, validateBatch, type WriterStats } from './writer.js';
+import { type EncodedBatch, encodeBatch, encodedSize, validateBatch, type WriterStats } from './writer.js';
+
+/**
+ * With the ingest journal, a group commits at 20,000 rows or 250 ms after it opened, whichever
+ * comes first (or at once for a query). Measured (bench/README.md): one-trace envelopes at 16 in
+ * flight committed ~300 rows a group when each request waited for its commit.
+ */
+const JOURNALED_MIN_ROWS = 20_000;
+const JOURNALED_MAX_DELAY_MS = 250;
+
+/** Forget committed journal numbers (a row a commit in `ingest_journal`) every this many writes. */
+const FORGET_EVERY_WRITES = 4096;
 
 /**
  * A DuckDbStore on a worker thread of its own, behind the same Store interface (what `sieve serve`
@@ -28,7 +42,13 @@ import { type EncodedBatch, encodeBatch, validateBatch, type WriterStats } from 
  * queued ahead of it are parsed, and appending rows holds up parsing in turn. Measured on 2 cores,
  * a commit spent more time waiting for the event loop than working. Here the main thread parses
  * and the worker stores, in parallel; a batch crosses by structured clone (~9 µs a span, split
- * between the two threads), and `write` still resolves only after the commit that holds it.
+ * between the two threads).
+ *
+ * With a data directory, batches go through the ingest journal (../ingest-journal.ts): `write`
+ * resolves once its batch is fsynced there, and the thread commits in large groups behind it; a
+ * query waits for the writes issued before it, so it sees everything acknowledged. On open, what a
+ * crash left in the journal and not in the database is stored. Without one (`journalDir: false`, or
+ * an explicit `path`), `write` resolves only after the commit that holds its batch.
  */
 export class ThreadedDuckDbStore implements Store {
   private worker: Worker | null = null;
@@ -36,14 +56,37 @@ export class ThreadedDuckDbStore implements Store {
   private nextId = 1;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
+  private readonly journalDir: string | null;
+  private journal: IngestJournal | null = null;
+  /** Rows acknowledged (journaled) and not yet committed. */
+  private backlog = 0;
+  private writesSinceForget = 0;
+  private forgotten = 0;
+  /** Journaled batches whose commit failed: they stay in the journal for the next start. */
+  private failedCommits = 0;
+  /** What open() found in the journal: records stored again, and records already committed. */
+  recovery: { stored: number; alreadyCommitted: number; tornSegments: number; setAside: string[] } | null =
+    null;
 
-  constructor(private readonly options: DuckDbStoreOptions) {}
+  constructor(private readonly options: DuckDbStoreOptions) {
+    this.journalDir =
+      options.journalDir === false
+        ? null
+        : (options.journalDir ??
+          (options.dataDir && !options.path ? join(options.dataDir, 'ingest-journal') : null));
+  }
 
   async open(): Promise<void> {
     if (this.worker) return;
     this.closing = null;
     this.failure = null;
-    const worker = startWorker(this.options);
+    const journaled = this.journalDir !== null;
+    const worker = startWorker({
+      ...this.options,
+      journaled,
+      minRowsPerCommit: this.options.minRowsPerCommit ?? (journaled ? JOURNALED_MIN_ROWS : 0),
+      maxCommitDelayMs: this.options.maxCommitDelayMs ?? (journaled ? JOURNALED_MAX_DELAY_MS : 0),
+    });
     // Referenced only while a call is pending: an idle store does not keep the process alive,
     // as the in-process store does not.
     worker.unref();
@@ -53,11 +96,66 @@ export class ThreadedDuckDbStore implements Store {
     this.worker = worker;
     try {
       await this.call({ op: 'open' });
+      if (this.journalDir !== null) await this.recover(this.journalDir);
     } catch (error) {
       this.worker = null;
+      await this.journal?.close();
+      this.journal = null;
       await worker.terminate();
       throw error;
     }
+  }
+
+  /**
+   * Stores what the journal holds and the database does not (acknowledged before a crash), then
+   * forgets the committed numbers no journal file holds any more.
+   */
+  private async recover(dir: string): Promise<void> {
+    const committed = (await this.call({ op: 'committedJournalSeqs' })) as {
+      ranges: Array<[number, number]>;
+      max: number;
+    };
+    const { journal, recovered, tornSegments } = await IngestJournal.open(dir, {
+      minNextSeq: committed.max + 1,
+    });
+    this.journal = journal;
+    const isCommitted = (seq: number) => committed.ranges.some(([lo, hi]) => seq >= lo && seq <= hi);
+    const failed = new Map<number, Error>();
+    let stored = 0;
+    let alreadyCommitted = 0;
+    await Promise.all(
+      recovered.map(async (record) => {
+        if (isCommitted(record.seq)) {
+          alreadyCommitted++;
+          journal.release(record);
+          return;
+        }
+        try {
+          await this.call({ op: 'writeJournaled', seq: record.seq, bytes: record.payload });
+          stored++;
+          journal.release(record);
+        } catch (error) {
+          failed.set(record.segment, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
+    const setAside: string[] = [];
+    for (const [segment, error] of failed) {
+      const path = await journal.setAside(segment);
+      setAside.push(path);
+      console.error(
+        `[sieve] ingest journal: could not store ${path} (${error.message}); kept for inspection`,
+      );
+    }
+    await journal.settled();
+    await this.call({ op: 'forgetJournalSeqs', seq: journal.lowestLiveSeq() - 1 });
+    this.forgotten = journal.lowestLiveSeq() - 1;
+    this.recovery = { stored, alreadyCommitted, tornSegments, setAside };
+  }
+
+  /** Rows acknowledged but not committed yet (the ingest queue counts them against its bound). */
+  backlogRows(): number {
+    return this.backlog;
   }
 
   /** Validated and encoded here, so a bad batch is refused without a trip to the thread. */
@@ -69,7 +167,41 @@ export class ThreadedDuckDbStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.call({ op: 'write', batch: encoded }) as Promise<void>;
+    const journal = this.journal;
+    if (journal === null) return this.call({ op: 'write', batch: encoded }) as Promise<void>;
+    let bytes: Buffer;
+    try {
+      bytes = serialize(encoded);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const rows = encodedSize(encoded);
+    const { entry, durable } = journal.append(bytes);
+    this.backlog += rows;
+    this.call({ op: 'writeJournaled', seq: entry.seq, bytes }).then(
+      () => this.committed(journal, entry, rows),
+      (error: Error) => {
+        this.backlog -= rows;
+        this.failedCommits++;
+        console.error(
+          `[sieve] a batch of ${rows} rows failed to commit; it stays in the ingest journal and is stored at the next start: ${error.message}`,
+        );
+      },
+    );
+    return durable;
+  }
+
+  private committed(journal: IngestJournal, entry: JournalEntry, rows: number): void {
+    this.backlog -= rows;
+    journal.release(entry);
+    if (++this.writesSinceForget < FORGET_EVERY_WRITES) return;
+    this.writesSinceForget = 0;
+    const below = journal.lowestLiveSeq() - 1;
+    if (below <= this.forgotten) return;
+    this.forgotten = below;
+    this.call({ op: 'forgetJournalSeqs', seq: below }).catch(() => {
+      // Harmless: the numbers are forgotten at the next try or the next start.
+    });
   }
 
   listTraces(query: TraceQuery): Promise<TracePage> {
@@ -108,9 +240,17 @@ export class ThreadedDuckDbStore implements Store {
     return this.call({ op: 'checkpoint' }) as Promise<void>;
   }
 
-  /** The writer's counters (commits, batches, rows, duplicates). */
-  stats(): Promise<WriterStats> {
-    return this.call({ op: 'stats' }) as Promise<WriterStats>;
+  /** The writer's counters (commits, batches, rows, duplicates), and the journal's. */
+  async stats(): Promise<WriterStats & { journal: JournalStats | null }> {
+    const writer = (await this.call({ op: 'stats' })) as WriterStats;
+    const journal = this.journal;
+    return {
+      ...writer,
+      journal:
+        journal === null
+          ? null
+          : { ...journal.stats, backlogRows: this.backlog, failedCommits: this.failedCommits },
+    };
   }
 
   /** Finishes queued writes, closes the database, then ends the thread. */
@@ -123,6 +263,9 @@ export class ThreadedDuckDbStore implements Store {
       } finally {
         this.worker = null;
         await worker.terminate();
+        // After the thread committed everything: each record was released, so its file goes.
+        await this.journal?.close();
+        this.journal = null;
       }
     })();
     return this.closing;
@@ -167,6 +310,14 @@ export class ThreadedDuckDbStore implements Store {
   }
 }
 
+export interface JournalStats {
+  segments: number;
+  currentSegment: number;
+  nextSeq: number;
+  backlogRows: number;
+  failedCommits: number;
+}
+
 function reviveError(error: { name: string; message: string }): Error {
   if (error.name === 'InvalidCursorError') return new InvalidCursorError();
   const revived = new Error(error.message);
@@ -179,7 +330,7 @@ function reviveError(error: { name: string; message: string }): Error {
  * worker loads store-worker.ts through tsx's API: a worker does not inherit the loader hooks that
  * `node --import tsx` registered on the main thread.
  */
-function startWorker(options: DuckDbStoreOptions): Worker {
+function startWorker(options: DuckDbStoreOptions & { journaled: boolean }): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const url = JSON.stringify(new URL('./store-worker.ts', here).href);

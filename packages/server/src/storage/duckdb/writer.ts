@@ -211,6 +211,16 @@ export interface WriterOptions {
   yieldEveryRows: number;
   /** First id to give a log row. */
   nextLogId: bigint;
+  /**
+   * A group keeps taking batches until it holds this many rows, or `maxCommitDelayMs` after it
+   * opened, before it commits (default 0: commit as soon as nothing more is queued). Only for
+   * writers whose batches were acknowledged already (ThreadedDuckDbStore's ingest journal): a commit
+   * has a fixed cost of a few ms (appender flushes, COMMIT), so 40 commits of 500 rows cost ~4× the
+   * CPU of one of 20,000 (bench/README.md). A `barrier()` (a query) ends the wait at once.
+   */
+  minRowsPerCommit?: number;
+  /** See minRowsPerCommit (default 0). */
+  maxCommitDelayMs?: number;
 }
 
 export interface WriterStats {
@@ -232,6 +242,8 @@ interface BatchJob {
   kind: 'batch';
   batch: EncodedBatch;
   rows: number;
+  /** Its ingest-journal sequence number: recorded in `ingest_journal` in the same transaction. */
+  seq: number | undefined;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -498,8 +510,12 @@ interface OpenGroup {
   spanKeys: Set<string>;
   /** (project, event id) of the errors taken so far. */
   errorKeys: Set<string>;
-  /** Spans appended: folded into their traces' summary rows when the group is sealed. */
-  fresh: EncodedSpan[];
+  /**
+   * What the spans appended so far add to their traces' summary rows (written when the group is
+   * sealed). Folded in as each batch is taken, so a large group holds one small object a trace
+   * rather than every span until it commits.
+   */
+  aggs: Map<string, TraceAgg>;
   /** Summary rows found in the store, by `project\0trace`; `checked` holds every key looked for. */
   stored: Map<string, StoredTrace>;
   checked: Set<string>;
@@ -508,6 +524,8 @@ interface OpenGroup {
   appenders: Map<string, OpenAppender>;
   duplicates: number;
   firstLogId: bigint;
+  /** performance.now() when it opened (see WriterOptions.minRowsPerCommit). */
+  openedAt: number;
 }
 
 export class GroupCommitWriter {
@@ -525,6 +543,10 @@ export class GroupCommitWriter {
   private turn = 0;
   /** fill() waiting for the next write while a COMMIT runs. */
   private arrivalWaiters: Array<() => void> = [];
+  /** Settles when the last batch queued so far has (see barrier). */
+  private lastSettled: Promise<void> = Promise.resolve();
+  /** barrier() and drain() calls waiting: groups commit without waiting for more rows. */
+  private urgent = 0;
   readonly stats: WriterStats = {
     commits: 0,
     batches: 0,
@@ -561,13 +583,33 @@ export class GroupCommitWriter {
    * Queues a batch (validated with validateBatch, then encoded); resolves after the transaction
    * holding it has committed.
    */
-  write(batch: EncodedBatch): Promise<void> {
+  write(batch: EncodedBatch, seq?: number): Promise<void> {
     const rows = encodedSize(batch);
-    if (rows === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind: 'batch', batch, rows, resolve, reject });
+    // A journaled batch with no rows still records its sequence number (its record is then done).
+    if (rows === 0 && seq === undefined) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: 'batch', batch, rows, seq, resolve, reject });
       this.schedule();
     });
+    this.lastSettled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  }
+
+  /**
+   * Resolves once every batch queued before the call has been committed (or has failed): a query
+   * that follows it sees every acknowledged row. The group being filled commits at once.
+   */
+  async barrier(): Promise<void> {
+    this.urgent++;
+    this.wake();
+    try {
+      await this.lastSettled;
+    } finally {
+      this.urgent--;
+    }
   }
 
   /** Runs `fn` on the writer connection between commits (retention deletes must not race a commit). */
@@ -585,17 +627,28 @@ export class GroupCommitWriter {
   }
 
   /** Resolves once nothing is queued or being committed. */
-  drain(): Promise<void> {
-    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  async drain(): Promise<void> {
+    if (!this.running && !this.scheduled && this.queue.length === 0) return;
+    this.urgent++;
+    this.wake();
+    try {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    } finally {
+      this.urgent--;
+    }
   }
 
-  private schedule(): void {
+  /** Wakes a fill() waiting for rows. */
+  private wake(): void {
     if (this.arrivalWaiters.length > 0) {
       const waiters = this.arrivalWaiters;
       this.arrivalWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  private schedule(): void {
+    this.wake();
     if (this.running || this.scheduled) return;
     this.scheduled = true;
     // setImmediate rather than starting now: writes issued in the same tick join the first commit.
@@ -716,13 +769,14 @@ export class GroupCommitWriter {
       traceIds: new Set(),
       spanKeys: new Set(),
       errorKeys: new Set(),
-      fresh: [],
+      aggs: new Map(),
       stored: new Map(),
       checked: new Set(),
       created: [],
       appenders: new Map(),
       duplicates: 0,
       firstLogId: this.nextLogId,
+      openedAt: performance.now(),
     };
   }
 
@@ -746,11 +800,32 @@ export class GroupCommitWriter {
         await this.absorb(group, taken.length === 1 ? taken[0]! : concatBatches(taken));
         continue;
       }
+      if (next || group.rows >= this.options.maxRowsPerCommit) return;
       const inFlight = this.inFlight;
-      if (next || !inFlight || group.rows >= this.options.maxRowsPerCommit) return;
-      const arrived = await Promise.race([inFlight.done.then(() => false), this.arrival()]);
-      if (!arrived) return;
+      const waitMs = this.waitForRowsMs(group);
+      if (!inFlight && waitMs <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const waits: Array<Promise<'arrived' | 'committed' | 'timeout'>> = [
+        this.arrival().then(() => 'arrived' as const),
+      ];
+      if (inFlight) waits.push(inFlight.done.then(() => 'committed' as const));
+      if (waitMs > 0) {
+        waits.push(new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs))));
+      }
+      const why = await Promise.race(waits);
+      clearTimeout(timer);
+      if (why === 'committed') {
+        await this.settle();
+        if (this.waitForRowsMs(group) <= 0) return;
+      } else if (why === 'timeout' && !this.inFlight) return;
     }
+  }
+
+  /** How much longer `group` waits for more rows before it commits (≤ 0: it does not). */
+  private waitForRowsMs(group: OpenGroup): number {
+    const min = this.options.minRowsPerCommit ?? 0;
+    if (group.rows >= min || this.urgent > 0) return 0;
+    return group.openedAt + (this.options.maxCommitDelayMs ?? 0) - performance.now();
   }
 
   /** Whether a batch may join `group` (null: a group about to open) beside the COMMIT in flight. */
@@ -842,9 +917,10 @@ export class GroupCommitWriter {
       group.appenders.delete(table);
       open.ap.closeSync();
     }
-    if (group.fresh.length === 0) return;
+    await this.recordJournalSeqs(group);
+    if (group.aggs.size === 0) return;
     const replaced: StoredTrace[] = [];
-    const rows: TraceRow[] = aggregateTraces(group.fresh).map((a) => {
+    const rows: TraceRow[] = [...group.aggs.values()].map((a) => {
       const old = group.stored.get(`${a.projectId}\u0000${a.traceId}`);
       if (!old) {
         group.created.push({ projectId: a.projectId, traceId: a.traceId });
@@ -907,10 +983,31 @@ export class GroupCommitWriter {
       else {
         group.spanKeys.add(key);
         fresh.push(s);
-        group.fresh.push(s);
       }
     }
-    if (fresh.length > 0) await this.appendRows(group, 'spans', fresh, appendSpan);
+    if (fresh.length > 0) {
+      aggregateTraces(fresh, group.aggs);
+      await this.appendRows(group, 'spans', fresh, appendSpan);
+    }
+  }
+
+  /**
+   * Records the journal sequence numbers of the group's batches in `ingest_journal`, in the same
+   * transaction as their rows: after a crash, the journal's records found there are not stored
+   * again. Consecutive numbers (the common case: batches are queued in journal order) are one row.
+   */
+  private async recordJournalSeqs(group: OpenGroup): Promise<void> {
+    const seqs: number[] = [];
+    for (const job of group.jobs) if (job.seq !== undefined) seqs.push(job.seq);
+    if (seqs.length === 0) return;
+    await this.appendRows(group, 'ingest_journal', seqRanges(seqs), (ap, [lo, hi]) => {
+      ap.appendBigInt(BigInt(lo));
+      ap.appendBigInt(BigInt(hi));
+      ap.endRow();
+    });
+    const open = group.appenders.get('ingest_journal');
+    group.appenders.delete('ingest_journal');
+    open?.ap.closeSync();
   }
 
   /** Forgets the trace filter (retention deleted traces); the next commit rebuilds it. */
@@ -1197,8 +1294,20 @@ function rootRank(s: EncodedSpan): number {
   return s[IS_SEGMENT] ? 1 : 2;
 }
 
-function aggregateTraces(spans: readonly EncodedSpan[]): TraceAgg[] {
-  const byTrace = new Map<string, TraceAgg>();
+/** Sorted, merged [lo, hi] ranges of integers. */
+export function seqRanges(seqs: readonly number[]): Array<[number, number]> {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const out: Array<[number, number]> = [];
+  for (const n of sorted) {
+    const last = out.at(-1);
+    if (last && n <= last[1] + 1) last[1] = Math.max(last[1], n);
+    else out.push([n, n]);
+  }
+  return out;
+}
+
+/** Folds spans into `byTrace`, the summary contributions of a group's traces (by `project\0trace`). */
+function aggregateTraces(spans: readonly EncodedSpan[], byTrace: Map<string, TraceAgg>): void {
   for (const s of spans) {
     const key = `${s[PROJECT]}\u0000${s[TRACE]}`;
     const rank = rootRank(s);
@@ -1269,7 +1378,6 @@ function aggregateTraces(spans: readonly EncodedSpan[]): TraceAgg[] {
       else a.costUsd = (a.costUsd ?? 0) + cost;
     }
   }
-  return [...byTrace.values()];
 }
 
 const VARCHAR_LIST = LIST(VARCHAR);
