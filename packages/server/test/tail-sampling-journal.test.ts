@@ -53,7 +53,7 @@ test('held spans are read back after a crash and decided; segments are deleted o
   });
   for (let n = 1; n <= 20; n++) await first.write(traceBatch(n), noRest);
   assert.equal(first.stats.heldTraces, 20);
-  // A torn last line: the crash hit mid-append, so that request was never acknowledged.
+  // A torn last record: the crash hit mid-append, so that request was never acknowledged.
   const [segment] = await readdir(join(dataDir, 'tail-sampling'));
   await appendFile(join(dataDir, 'tail-sampling', segment!), '{"s":[{"projectId":1,"tra');
   // "kill -9": the first sampler is abandoned without stop().

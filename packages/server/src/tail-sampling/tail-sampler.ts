@@ -65,12 +65,12 @@ export class TailSampler {
       if (result.decided.length > 0) sampler.commit(result.decided);
     }
     if (forward.length > 0) await options.store.write({ ...emptyBatch(), spans: forward });
-    journal.sweep();
-    if (recovered.length > 0 || journal.unreadableLines > 0) {
+    journal.recovered(recovered);
+    if (recovered.length > 0 || journal.unreadableRecords > 0) {
       console.error(
         `[sieve] tail sampling: ${recovered.length} pending entries recovered from the journal` +
-          (journal.unreadableLines > 0
-            ? ` (${journal.unreadableLines} torn lines skipped: never acknowledged)`
+          (journal.unreadableRecords > 0
+            ? ` (${journal.unreadableRecords} torn records skipped: never acknowledged)`
             : ''),
       );
     }
@@ -109,7 +109,7 @@ export class TailSampler {
     const result = this.engine.offer(batch.spans, errors, now, segment);
     const durable =
       result.held.length > 0 || errors.length > 0
-        ? this.journal.append(segment, result.held, errors)
+        ? this.journal.append(segment, now, result.held, errors)
         : undefined;
     if (result.decided.length > 0) this.commit(result.decided);
     const rest: IngestBatch = { ...batch, spans: result.forward };

@@ -186,7 +186,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
-    // Which ingest-journal records (storage/ingest-journal.ts) are committed: each group commit
+    // Which ingest-journal records (storage/segmented-journal.ts) are committed: each group commit
     // appends the ranges of its batches' sequence numbers in the same transaction as their rows, so
     // a restart after a crash stores again exactly the acknowledged records that were not.
     version: 4,

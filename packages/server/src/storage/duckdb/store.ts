@@ -42,7 +42,7 @@ export interface DuckDbStoreOptions {
   /**
    * ThreadedDuckDbStore only: the ingest journal's directory (default `${dataDir}/ingest-journal`
    * when `dataDir` is set). With it, `write` resolves once the batch is fsynced to the journal, and
-   * the store commits in groups of up to `maxRowsPerCommit` rows behind it (storage/ingest-journal.ts).
+   * the store commits in groups of up to `maxRowsPerCommit` rows behind it (storage/segmented-journal.ts).
    * `false`: no journal; `write` resolves after the commit.
    */
   journalDir?: string | false;

@@ -19,7 +19,7 @@ import {
   type TracePage,
   type TraceQuery,
 } from '../../store.js';
-import { IngestJournal, type JournalEntry } from '../ingest-journal.js';
+import { type JournalEntry, SegmentedJournal } from '../segmented-journal.js';
 import type { Call, Response } from './rpc.js';
 import type { DuckDbStoreOptions } from './store.js';
 import { type EncodedBatch, encodeBatch, encodedSize, validateBatch, type WriterStats } from './writer.js';
@@ -44,7 +44,7 @@ const FORGET_EVERY_WRITES = 4096;
  * and the worker stores, in parallel; a batch crosses by structured clone (~9 µs a span, split
  * between the two threads).
  *
- * With a data directory, batches go through the ingest journal (../ingest-journal.ts): `write`
+ * With a data directory, batches go through the ingest journal (../segmented-journal.ts): `write`
  * resolves once its batch is fsynced there, and the thread commits in large groups behind it; a
  * query waits for the writes issued before it, so it sees everything acknowledged. On open, what a
  * crash left in the journal and not in the database is stored. Without one (`journalDir: false`, or
@@ -57,7 +57,7 @@ export class ThreadedDuckDbStore implements Store {
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readonly journalDir: string | null;
-  private journal: IngestJournal | null = null;
+  private journal: SegmentedJournal | null = null;
   /** Rows acknowledged (journaled) and not yet committed. */
   private backlog = 0;
   private writesSinceForget = 0;
@@ -115,7 +115,8 @@ export class ThreadedDuckDbStore implements Store {
       ranges: Array<[number, number]>;
       max: number;
     };
-    const { journal, recovered, tornSegments } = await IngestJournal.open(dir, {
+    const { journal, recovered, tornSegments } = await SegmentedJournal.open(dir, {
+      prefix: 'ingest',
       minNextSeq: committed.max + 1,
     });
     this.journal = journal;
@@ -191,7 +192,7 @@ export class ThreadedDuckDbStore implements Store {
     return durable;
   }
 
-  private committed(journal: IngestJournal, entry: JournalEntry, rows: number): void {
+  private committed(journal: SegmentedJournal, entry: JournalEntry, rows: number): void {
     this.backlog -= rows;
     journal.release(entry);
     if (++this.writesSinceForget < FORGET_EVERY_WRITES) return;

@@ -1,5 +1,6 @@
 /**
- * The ingest journal (src/storage/ingest-journal.ts) on its own, then behind ThreadedDuckDbStore:
+ * The segmented journal (src/storage/segmented-journal.ts) on its own, then as ThreadedDuckDbStore's
+ * ingest journal:
  * records survive a restart until released, a torn tail is cut off without losing the intact
  * records before it, segment files go once their records are committed, and a store opened on a
  * journal stores exactly the records it had not committed (none twice).
@@ -14,7 +15,7 @@ import { crc32 } from 'node:zlib';
 import type { IngestBatch, LogRow } from '../src/model.js';
 import { ThreadedDuckDbStore } from '../src/storage/duckdb/thread.js';
 import { encodeBatch } from '../src/storage/duckdb/writer.js';
-import { IngestJournal, readRecords } from '../src/storage/ingest-journal.js';
+import { readRecords, SegmentedJournal } from '../src/storage/segmented-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sieve-ingest-journal-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ function logBatch(n: number, tag: string): IngestBatch {
 
 test('appends are durable in order, read back after a restart until released', async () => {
   const dir = freshDir();
-  const { journal, recovered } = await IngestJournal.open(dir);
+  const { journal, recovered } = await SegmentedJournal.open(dir, { prefix: 'ingest' });
   assert.equal(recovered.length, 0);
   const a = journal.append(Buffer.from('first'));
   const b = journal.append(Buffer.from('second'));
@@ -52,7 +53,7 @@ test('appends are durable in order, read back after a restart until released', a
   journal.release(a.entry);
   await journal.close();
 
-  const again = await IngestJournal.open(dir);
+  const again = await SegmentedJournal.open(dir, { prefix: 'ingest' });
   // The segment still holds an unreleased record, so both come back; numbering goes on after them.
   assert.deepEqual(
     again.recovered.map((r) => [r.seq, r.payload.toString()]),
@@ -71,7 +72,7 @@ test('appends are durable in order, read back after a restart until released', a
 });
 
 test('numbering starts past the store’s highest committed number', async () => {
-  const { journal } = await IngestJournal.open(freshDir(), { minNextSeq: 500 });
+  const { journal } = await SegmentedJournal.open(freshDir(), { prefix: 'ingest', minNextSeq: 500 });
   const { entry, durable } = journal.append(Buffer.from('x'));
   await durable;
   assert.equal(entry.seq, 500);
@@ -81,13 +82,13 @@ test('numbering starts past the store’s highest committed number', async () =>
 
 test('a torn or corrupt tail ends the segment; the intact records before it are kept', async () => {
   const dir = freshDir();
-  const { journal } = await IngestJournal.open(dir);
+  const { journal } = await SegmentedJournal.open(dir, { prefix: 'ingest' });
   await journal.append(Buffer.from('kept 1')).durable;
   await journal.append(Buffer.from('kept 2')).durable;
   await journal.close();
   const [segment] = files(dir);
   appendFileSync(join(dir, segment!), Buffer.from([9, 0, 0, 0, 1, 2])); // a header cut short
-  const torn = await IngestJournal.open(dir);
+  const torn = await SegmentedJournal.open(dir, { prefix: 'ingest' });
   assert.equal(torn.tornSegments, 1);
   assert.deepEqual(
     torn.recovered.map((r) => r.payload.toString()),
@@ -108,7 +109,7 @@ test('a torn or corrupt tail ends the segment; the intact records before it are 
 
 test('segments rotate by size and go once all their records are released', async () => {
   const dir = freshDir();
-  const { journal } = await IngestJournal.open(dir, { segmentBytes: 64 });
+  const { journal } = await SegmentedJournal.open(dir, { prefix: 'ingest', segmentBytes: 64 });
   const entries = [];
   for (let i = 0; i < 6; i++) {
     const { entry, durable } = journal.append(Buffer.alloc(40, i));
@@ -134,7 +135,7 @@ test('a store opened on a journal stores what was acknowledged and not committed
   const dataDir = freshDir();
   const journalDir = join(dataDir, 'ingest-journal');
   // What a crash leaves: records fsynced (so acknowledged) that never reached the database.
-  const { journal } = await IngestJournal.open(journalDir);
+  const { journal } = await SegmentedJournal.open(journalDir, { prefix: 'ingest' });
   for (const tag of ['a', 'b', 'c']) {
     await journal.append(serialize(encodeBatch(logBatch(10, tag)))).durable;
   }
@@ -167,7 +168,7 @@ test('a store opened on a journal stores what was acknowledged and not committed
 test('a record the store cannot read is set aside, and the server still opens', async () => {
   const dataDir = freshDir();
   const journalDir = join(dataDir, 'ingest-journal');
-  const { journal } = await IngestJournal.open(journalDir);
+  const { journal } = await SegmentedJournal.open(journalDir, { prefix: 'ingest' });
   await journal.append(Buffer.from('not a v8-serialized batch')).durable;
   await journal.close();
   const store = new ThreadedDuckDbStore({ dataDir });

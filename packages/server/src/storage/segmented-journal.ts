@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /**
- * The ingest journal: what lets `sieve serve` answer 2xx before its database commits, without
- * losing acknowledged data. Each accepted batch is appended as one record to the current segment
- * file and fsynced (appends that arrive while an fsync runs share the next one); the request is
- * answered then, and the store commits the batch later in a large group (one commit of 20,000 rows
- * costs a fraction per row of 40 commits of 500: see bench/README.md). Once the store has committed
- * every record of a segment, the segment file is deleted.
+ * An append-only journal of segment files: what lets `sieve serve` answer 2xx before data reaches
+ * its final place without losing it on a crash. Two journals use it:
+ * - the ingest journal (storage/duckdb/thread.ts): each accepted batch is a record; the request is
+ *   answered once it is fsynced, and the store commits behind it in large groups (one commit of
+ *   20,000 rows costs a fraction per row of 40 commits of 500: see bench/README.md);
+ * - the tail-sampling journal (tail-sampling/journal.ts): spans held until their trace's decision.
  *
- * On start, the records still in segment files are read back, and the ones the store has not
- * committed (it records committed sequence numbers in the same transaction as their rows) are
- * stored again: `kill -9` loses nothing acknowledged, and nothing is stored twice.
+ * `append` queues a record; `durable` resolves after the fsync that covers it (appends that arrive
+ * while an fsync runs share the next one). A segment is deleted once nothing holds it: each record
+ * holds its segment until `release`d, and `hold` adds holds (the tail sampler's traces). On open,
+ * the records of the segments a previous run left are read back, each holding its segment.
  *
  * A record: u32 payload length, u32 CRC-32 of the payload, f64 sequence number (little-endian),
  * then the payload. A torn or corrupt record ends its segment's reading: it was never fsynced, so
@@ -30,14 +31,19 @@ export interface RecoveredRecord extends JournalEntry {
 }
 
 export interface JournalOptions {
+  /** Segment files are `<prefix>-<number>.journal`. */
+  prefix: string;
   /** Rotate to a new segment file past this size (default 64 MiB). */
   segmentBytes?: number;
-  /** The first sequence number at least (the store's highest committed one + 1). */
+  /** Rotate to a new segment file this long after the current one opened (default: never). */
+  segmentMaxAgeMs?: number;
+  /** The first sequence number at least (the ingest store's highest committed one + 1). */
   minNextSeq?: number;
+  /** The clock of age rotation (default Date.now). */
+  now?: () => number;
 }
 
 const HEADER_BYTES = 16;
-const SEGMENT_FILE = /^ingest-(\d+)\.journal$/;
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 interface PendingAppend {
@@ -48,11 +54,12 @@ interface PendingAppend {
   reject: (error: Error) => void;
 }
 
-export class IngestJournal {
+export class SegmentedJournal {
   private current: number;
   private currentBytes = 0;
+  private currentOpenedAt: number;
   private nextSeq: number;
-  /** Records of each segment not yet released (committed by the store). */
+  /** Holds on each segment: its records not yet released, and `hold` calls. */
   private readonly outstanding = new Map<number, number>();
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
@@ -60,6 +67,8 @@ export class IngestJournal {
   private handleSegment = -1;
   private closed = false;
   private readonly segmentBytes: number;
+  private readonly segmentMaxAgeMs: number;
+  private readonly clock: () => number;
   /** Segments to delete, in order, after the appends queued before them. */
   private deletions: number[] = [];
   /** The first sequence number of each segment file that exists (or is about to). */
@@ -67,6 +76,7 @@ export class IngestJournal {
 
   private constructor(
     private readonly dir: string,
+    private readonly prefix: string,
     first: number,
     nextSeq: number,
     options: JournalOptions,
@@ -74,6 +84,9 @@ export class IngestJournal {
     this.current = first;
     this.nextSeq = nextSeq;
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.segmentMaxAgeMs = options.segmentMaxAgeMs ?? Number.POSITIVE_INFINITY;
+    this.clock = options.now ?? Date.now;
+    this.currentOpenedAt = this.clock();
   }
 
   /**
@@ -82,11 +95,12 @@ export class IngestJournal {
    */
   static async open(
     dir: string,
-    options: JournalOptions = {},
-  ): Promise<{ journal: IngestJournal; recovered: RecoveredRecord[]; tornSegments: number }> {
+    options: JournalOptions,
+  ): Promise<{ journal: SegmentedJournal; recovered: RecoveredRecord[]; tornSegments: number }> {
     await mkdir(dir, { recursive: true });
+    const segmentFile = new RegExp(`^${options.prefix}-(\\d+)\\.journal$`);
     const segments = (await readdir(dir))
-      .map((name) => SEGMENT_FILE.exec(name))
+      .map((name) => segmentFile.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
@@ -96,7 +110,7 @@ export class IngestJournal {
     const counts = new Map<number, number>();
     const firstSeqs = new Map<number, number>();
     for (const segment of segments) {
-      const data = await readFile(segmentPath(dir, segment));
+      const data = await readFile(segmentPath(dir, options.prefix, segment));
       const { records, torn } = readRecords(data);
       if (torn) tornSegments++;
       counts.set(segment, records.length);
@@ -107,7 +121,7 @@ export class IngestJournal {
       }
     }
     const nextSeq = Math.max(maxSeq + 1, options.minNextSeq ?? 1);
-    const journal = new IngestJournal(dir, (segments.at(-1) ?? 0) + 1, nextSeq, options);
+    const journal = new SegmentedJournal(dir, options.prefix, (segments.at(-1) ?? 0) + 1, nextSeq, options);
     for (const [segment, first] of firstSeqs) journal.firstSeqs.set(segment, first);
     for (const [segment, count] of counts) {
       if (count > 0) journal.outstanding.set(segment, count);
@@ -116,15 +130,28 @@ export class IngestJournal {
     return { journal, recovered, tornSegments };
   }
 
-  /** Appends a record; `durable` resolves once it is fsynced (then the request may be answered). */
-  append(payload: Uint8Array): { entry: JournalEntry; durable: Promise<void> } {
-    if (this.closed) {
-      return {
-        entry: { seq: -1, segment: -1 },
-        durable: Promise.reject(new Error('the ingest journal is closed')),
-      };
+  /** The segment the next append goes to at `now`, rotating first when the current one is full or old. */
+  segmentFor(now: number = this.clock()): number {
+    if (this.currentBytes >= this.segmentBytes || now - this.currentOpenedAt >= this.segmentMaxAgeMs) {
+      const old = this.current;
+      this.current++;
+      this.currentBytes = 0;
+      this.currentOpenedAt = now;
+      if (!this.outstanding.has(old)) this.remove(old);
     }
-    if (this.currentBytes >= this.segmentBytes) this.rotate();
+    return this.current;
+  }
+
+  /**
+   * Appends a record to `segmentFor(now)`, holding that segment until the entry is released;
+   * `durable` resolves once it is fsynced (then the request may be answered).
+   */
+  append(payload: Uint8Array, now?: number): { entry: JournalEntry; durable: Promise<void> } {
+    if (this.closed) {
+      const error = new Error(`journal ${this.dir} is closed`);
+      return { entry: { seq: -1, segment: -1 }, durable: Promise.reject(error) };
+    }
+    this.segmentFor(now);
     const seq = this.nextSeq++;
     const segment = this.current;
     if (!this.firstSeqs.has(segment)) this.firstSeqs.set(segment, seq);
@@ -141,13 +168,19 @@ export class IngestJournal {
     return { entry: { seq, segment }, durable };
   }
 
-  /** The store committed this record: its segment goes once every record in it has. */
-  release(entry: JournalEntry): void {
-    const left = (this.outstanding.get(entry.segment) ?? 1) - 1;
-    if (left > 0) this.outstanding.set(entry.segment, left);
+  /** One more hold on `segment` (it is kept until every hold is released). */
+  hold(segment: number): void {
+    this.outstanding.set(segment, (this.outstanding.get(segment) ?? 0) + 1);
+  }
+
+  /** Drops a hold: a record's (its entry) or a `hold`'s (its segment number). */
+  release(held: JournalEntry | number): void {
+    const segment = typeof held === 'number' ? held : held.segment;
+    const left = (this.outstanding.get(segment) ?? 1) - 1;
+    if (left > 0) this.outstanding.set(segment, left);
     else {
-      this.outstanding.delete(entry.segment);
-      if (entry.segment !== this.current) this.remove(entry.segment);
+      this.outstanding.delete(segment);
+      if (segment !== this.current) this.remove(segment);
     }
   }
 
@@ -158,8 +191,9 @@ export class IngestJournal {
   async setAside(segment: number): Promise<string> {
     this.outstanding.delete(segment);
     this.firstSeqs.delete(segment);
-    const to = `${segmentPath(this.dir, segment)}.failed`;
-    await rename(segmentPath(this.dir, segment), to);
+    const from = segmentPath(this.dir, this.prefix, segment);
+    const to = `${from}.failed`;
+    await rename(from, to);
     return to;
   }
 
@@ -191,16 +225,9 @@ export class IngestJournal {
     this.handle = null;
     this.handleSegment = -1;
     if (!this.outstanding.has(this.current)) {
-      await unlink(segmentPath(this.dir, this.current)).catch(() => undefined);
+      await unlink(segmentPath(this.dir, this.prefix, this.current)).catch(() => undefined);
       this.firstSeqs.delete(this.current);
     }
-  }
-
-  private rotate(): void {
-    const old = this.current;
-    this.current++;
-    this.currentBytes = 0;
-    if (!this.outstanding.has(old)) this.remove(old);
   }
 
   private remove(segment: number): void {
@@ -241,8 +268,8 @@ export class IngestJournal {
           for (const a of group) a.resolve();
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
-          for (const a of group)
-            a.reject(new Error(`ingest journal: write failed: ${e.message}`, { cause: e }));
+          const failure = new Error(`journal ${this.dir}: write failed: ${e.message}`, { cause: e });
+          for (const a of group) a.reject(failure);
         }
         i = j;
       }
@@ -254,7 +281,7 @@ export class IngestJournal {
           this.handle = null;
           this.handleSegment = -1;
         }
-        await unlink(segmentPath(this.dir, segment)).catch(() => undefined);
+        await unlink(segmentPath(this.dir, this.prefix, segment)).catch(() => undefined);
         this.firstSeqs.delete(segment);
       }
     }
@@ -263,14 +290,14 @@ export class IngestJournal {
   private async handleFor(segment: number): Promise<FileHandle> {
     if (this.handle !== null && this.handleSegment === segment) return this.handle;
     await this.handle?.close();
-    this.handle = await open(segmentPath(this.dir, segment), 'a');
+    this.handle = await open(segmentPath(this.dir, this.prefix, segment), 'a');
     this.handleSegment = segment;
     return this.handle;
   }
 }
 
-function segmentPath(dir: string, segment: number): string {
-  return join(dir, `ingest-${String(segment).padStart(10, '0')}.journal`);
+function segmentPath(dir: string, prefix: string, segment: number): string {
+  return join(dir, `${prefix}-${String(segment).padStart(10, '0')}.journal`);
 }
 
 /** The intact records of a segment file, in order; `torn` when it ends in a partial or corrupt record. */
