@@ -36,7 +36,13 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   if (config.tailSampling === undefined) await storeLeftoverJournal(config.dataDir, store);
   else
     tailSampler = await TailSampler.start({ settings: config.tailSampling, store, dataDir: config.dataDir });
-  const app = await buildApp({ config, store, allowAnonymous: isLoopback(config.host), tailSampler });
+  const app = await buildApp({
+    config,
+    store,
+    allowAnonymous: isLoopback(config.host),
+    tailSampler,
+    parseThreads: config.ingestThreads,
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseClickHouseUrl } from './storage/clickhouse/url.js';
@@ -21,6 +22,8 @@ export interface ServeConfig {
   maxDecompressedBytes: number;
   /** Tail sampling from a policy file (`--tail-sampling`); off when absent. */
   tailSampling?: TailSamplingSettings;
+  /** Threads that parse ingest requests (`--ingest-threads`); 0 parses on the main thread. */
+  ingestThreads: number;
 }
 
 /** A bad flag or environment value: the CLI prints the message and exits with code 2. */
@@ -47,6 +50,9 @@ Options (each also read from the environment variable shown):
                           <data-dir>/config.json when absent)
   --retention-days <n>    delete data older than n days; 0 keeps everything (SIEVE_RETENTION_DAYS, default 30)
   --max-body-mb <n>       largest request body in MiB (SIEVE_MAX_BODY_MB, default 20)
+  --ingest-threads <n>    threads that decode and parse ingest requests beside the HTTP thread;
+                          0 parses on the HTTP thread (SIEVE_INGEST_THREADS, default: the core
+                          count - 1, at least 1, at most 8). DuckDB storage without tail sampling.
   --tail-sampling <file>  decide which traces to keep after they end, with the policies of a JSON
                           policy file (SIEVE_TAIL_SAMPLING; see docs/tail-sampling.md). Spans wait
                           for their trace's decision in memory, bounded by the file's limits, and in
@@ -89,6 +95,7 @@ export async function resolveConfig(
         'retention-days': { type: 'string' },
         'max-body-mb': { type: 'string' },
         'tail-sampling': { type: 'string' },
+        'ingest-threads': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -124,6 +131,11 @@ export async function resolveConfig(
     36500,
   );
   const maxBodyMb = integer(pick('max-body-mb', 'SIEVE_MAX_BODY_MB') ?? '20', '--max-body-mb', 1, 200);
+  const threadsValue = pick('ingest-threads', 'SIEVE_INGEST_THREADS');
+  const ingestThreads =
+    threadsValue === undefined
+      ? Math.max(1, Math.min(8, availableParallelism() - 1))
+      : integer(threadsValue, '--ingest-threads', 0, 64);
 
   const policyFile = pick('tail-sampling', 'SIEVE_TAIL_SAMPLING');
   let tailSampling: TailSamplingSettings | undefined;
@@ -152,6 +164,7 @@ export async function resolveConfig(
     retentionDays,
     maxBodyBytes: maxBodyMb * 1024 * 1024,
     maxDecompressedBytes: maxBodyMb * 4 * 1024 * 1024,
+    ingestThreads,
     ...(tailSampling === undefined ? {} : { tailSampling }),
   };
 }

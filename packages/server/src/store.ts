@@ -236,6 +236,11 @@ export interface Store {
   write(batch: IngestBatch): Promise<void>;
   /** Rows whose `write` resolved but which are not committed yet (journaled stores); counted by the ingest queue's bound. */
   backlogRows?(): number;
+  /**
+   * `write` for a batch validated, encoded and serialized off the main thread by the store's own
+   * `serializeBatch` (storage/duckdb/writer.ts); with it, `sieve serve` parses on its ParsePool.
+   */
+  writeSerialized?(bytes: Uint8Array, rows: number): Promise<void>;
   listTraces(query: TraceQuery): Promise<TracePage>;
   getTrace(projectId: number, traceId: string): Promise<StoredSpan[]>;
   queryLogs(query: LogQuery): Promise<LogPage>;

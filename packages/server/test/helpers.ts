@@ -25,6 +25,8 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}): Pro
     retentionDays: 0,
     maxBodyBytes: 20 * 1024 * 1024,
     maxDecompressedBytes: 80 * 1024 * 1024,
+    // One parse thread, as `sieve serve` has on 2 cores; server-protection.test.ts also runs with 0.
+    ingestThreads: 1,
     ...overrides,
   });
 }

@@ -17,6 +17,7 @@ const config: ServeConfig = {
   retentionDays: 0,
   maxBodyBytes: 1024,
   maxDecompressedBytes: 1024,
+  ingestThreads: 0,
 };
 
 // The UI routes never touch the store.

@@ -8,6 +8,7 @@ import type { TailSampler } from '../tail-sampling/tail-sampler.js';
 import { DEFAULT_UI_DIR, homePage, readUiFile } from './home.js';
 import { IngestQueue, Overloaded } from './ingest-queue.js';
 import { BadParameter } from './params.js';
+import { ParsePool } from './parse-pool.js';
 import { ingestEnvelope, ingestOtlp, type OtlpSignal } from './pipeline.js';
 import { registerQueryRoutes } from './query-routes.js';
 
@@ -22,6 +23,12 @@ export interface AppOptions {
   uiDir?: string;
   /** Tail sampling (`--tail-sampling`): spans wait for their trace's decision before the store. */
   tailSampler?: TailSampler;
+  /**
+   * Threads that parse ingest requests (ParsePool); 0 parses on the main thread. Used only with a
+   * store that takes serialized batches (DuckDB) and without tail sampling (its engine needs the
+   * spans on the main thread). Default 0.
+   */
+  parseThreads?: number;
 }
 
 function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -47,6 +54,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     tailSampler === undefined ? writeToQueue : (batch: IngestBatch) => tailSampler.write(batch, writeToQueue);
   const auth = { publicKey: config.publicKey, allowAnonymous: options.allowAnonymous };
   const limits = { maxDecompressedBytes: config.maxDecompressedBytes };
+  const parseThreads = options.parseThreads ?? 0;
+  const pool =
+    parseThreads > 0 && tailSampler === undefined && store.writeSerialized !== undefined
+      ? new ParsePool(parseThreads, { auth, limits })
+      : undefined;
+  if (pool) app.addHook('onClose', () => pool.close());
 
   // Browser SDKs post envelopes cross-origin; the key, not the origin, is what authenticates them.
   await app.register(cors, {
@@ -98,13 +111,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const body = request.body;
     if (!Buffer.isBuffer(body) || body.length === 0)
       throw new IngestError(400, 'empty body: expected a Sentry envelope');
+    const legacyStore = request.url.includes('/store');
+    if (pool) {
+      const parsed = await pool.parse({
+        kind: 'envelope',
+        body,
+        headers: request.headers,
+        projectParam: request.params.projectId,
+        query: request.query,
+        legacyStore,
+      });
+      await queue.writeSerialized(parsed.bytes, parsed.rows);
+      return reply.code(200).send({ id: parsed.eventId ?? null });
+    }
     const result = await ingestEnvelope(body, {
       projectParam: request.params.projectId,
       query: request.query,
       headers: request.headers,
       auth,
       limits,
-      legacyStore: request.url.includes('/store'),
+      legacyStore,
     });
     await write(result.batch);
     return reply.code(200).send({ id: result.eventId });
@@ -118,6 +144,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const signal of ['traces', 'logs', 'metrics'] as const satisfies readonly OtlpSignal[]) {
     app.post(`/v1/${signal}`, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (pool) {
+        const parsed = await pool.parse({ kind: 'otlp', signal, body, headers: request.headers });
+        await queue.writeSerialized(parsed.bytes, parsed.rows);
+        return reply
+          .code(200)
+          .type(parsed.contentType ?? 'application/json')
+          .send(parsed.response instanceof Uint8Array ? Buffer.from(parsed.response) : parsed.response);
+      }
       const result = await ingestOtlp(signal, body, { headers: request.headers, auth, limits });
       await write(result.batch);
       return reply.code(200).type(result.contentType).send(result.response);

@@ -27,9 +27,21 @@ export class IngestQueue {
     return { rows: this.pendingRows, writes: this.pendingWrites };
   }
 
-  /** Resolves once the batch is committed; throws Overloaded when the queue is full. */
-  async write(batch: IngestBatch): Promise<void> {
-    const rows = batchSize(batch);
+  /** Resolves once the batch is durable (Store.write); throws Overloaded when the queue is full. */
+  write(batch: IngestBatch): Promise<void> {
+    return this.admit(batchSize(batch), () => this.store.write(batch));
+  }
+
+  /** write() for a batch the store's serializeBatch made (Store.writeSerialized). */
+  writeSerialized(bytes: Uint8Array, rows: number): Promise<void> {
+    const { store } = this;
+    if (store.writeSerialized === undefined) {
+      return Promise.reject(new Error('this store does not take serialized batches'));
+    }
+    return this.admit(rows, () => store.writeSerialized!(bytes, rows));
+  }
+
+  private async admit(rows: number, write: () => Promise<void>): Promise<void> {
     if (rows === 0) return;
     // Rows a journaled store acknowledged but has not committed count too: they are in memory.
     const waiting = this.pendingRows + (this.store.backlogRows?.() ?? 0);
@@ -37,7 +49,7 @@ export class IngestQueue {
     this.pendingRows += rows;
     this.pendingWrites++;
     try {
-      await this.store.write(batch);
+      await write();
     } finally {
       this.pendingRows -= rows;
       this.pendingWrites--;

@@ -12,8 +12,8 @@ import type { EncodedBatch } from './writer.js';
 export type Request = { id: number } & (
   | { op: 'open' }
   | { op: 'write'; batch: EncodedBatch }
-  /** A batch v8-serialized by the main thread (the bytes of its ingest-journal record). */
-  | { op: 'writeJournaled'; seq: number; bytes: Uint8Array }
+  /** A batch from serializeBatch (the bytes of its ingest-journal record `seq`, when journaled). */
+  | { op: 'writeBytes'; seq?: number; bytes: Uint8Array }
   | { op: 'committedJournalSeqs' }
   | { op: 'forgetJournalSeqs'; seq: number }
   | { op: 'listTraces'; query: TraceQuery }

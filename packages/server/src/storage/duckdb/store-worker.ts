@@ -43,7 +43,7 @@ async function serve(request: Request): Promise<void> {
       case 'write':
         await store.writeEncoded(request.batch);
         break;
-      case 'writeJournaled':
+      case 'writeBytes':
         await store.writeEncoded(deserialize(request.bytes) as EncodedBatch, request.seq);
         break;
       case 'committedJournalSeqs':

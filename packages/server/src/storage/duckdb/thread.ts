@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { IngestBatch } from '../../model.js';
 import {
   type AgentRunPage,
@@ -19,6 +19,7 @@ import {
   type TracePage,
   type TraceQuery,
 } from '../../store.js';
+import { startWorker } from '../../threads/start-worker.js';
 import { type JournalEntry, SegmentedJournal } from '../segmented-journal.js';
 import type { Call, Response } from './rpc.js';
 import type { DuckDbStoreOptions } from './store.js';
@@ -81,7 +82,7 @@ export class ThreadedDuckDbStore implements Store {
     this.closing = null;
     this.failure = null;
     const journaled = this.journalDir !== null;
-    const worker = startWorker({
+    const worker = startWorker(import.meta.url, 'store-worker', {
       ...this.options,
       journaled,
       minRowsPerCommit: this.options.minRowsPerCommit ?? (journaled ? JOURNALED_MIN_ROWS : 0),
@@ -132,7 +133,7 @@ export class ThreadedDuckDbStore implements Store {
           return;
         }
         try {
-          await this.call({ op: 'writeJournaled', seq: record.seq, bytes: record.payload });
+          await this.call({ op: 'writeBytes', seq: record.seq, bytes: record.payload });
           stored++;
           journal.release(record);
         } catch (error) {
@@ -168,18 +169,26 @@ export class ThreadedDuckDbStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    const journal = this.journal;
-    if (journal === null) return this.call({ op: 'write', batch: encoded }) as Promise<void>;
+    if (this.journal === null) return this.call({ op: 'write', batch: encoded }) as Promise<void>;
     let bytes: Buffer;
     try {
       bytes = serialize(encoded);
     } catch (error) {
       return Promise.reject(error);
     }
-    const rows = encodedSize(encoded);
+    return this.writeSerialized(bytes, encodedSize(encoded));
+  }
+
+  /**
+   * write() for a batch validated, encoded and v8-serialized elsewhere (`serializeBatch`, on an
+   * ingest parse thread): the bytes are the journal record as they are.
+   */
+  writeSerialized(bytes: Uint8Array, rows: number): Promise<void> {
+    const journal = this.journal;
+    if (journal === null) return this.call({ op: 'writeBytes', bytes }) as Promise<void>;
     const { entry, durable } = journal.append(bytes);
     this.backlog += rows;
-    this.call({ op: 'writeJournaled', seq: entry.seq, bytes }).then(
+    this.call({ op: 'writeBytes', seq: entry.seq, bytes }).then(
       () => this.committed(journal, entry, rows),
       (error: Error) => {
         this.backlog -= rows;
@@ -324,21 +333,4 @@ function reviveError(error: { name: string; message: string }): Error {
   const revived = new Error(error.message);
   revived.name = error.name;
   return revived;
-}
-
-/**
- * Built (dist/*.js): the compiled worker file. From the TypeScript sources (tests and `tsx`), the
- * worker loads store-worker.ts through tsx's API: a worker does not inherit the loader hooks that
- * `node --import tsx` registered on the main thread.
- */
-function startWorker(options: DuckDbStoreOptions & { journaled: boolean }): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const url = JSON.stringify(new URL('./store-worker.ts', here).href);
-    return new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${url}, ${url}))`, {
-      eval: true,
-      workerData: options,
-    });
-  }
-  return new Worker(new URL('./store-worker.js', here), { workerData: options });
 }

@@ -1,3 +1,4 @@
+import { serialize } from 'node:v8';
 import {
   DOUBLE,
   type DuckDBAppender,
@@ -125,6 +126,16 @@ export function encodeBatch(batch: IngestBatch): EncodedBatch {
     errors: batch.errors ?? [],
     clientReports: batch.clientReports ?? [],
   };
+}
+
+/**
+ * A batch checked, encoded and v8-serialized: what ThreadedDuckDbStore.writeSerialized takes (and
+ * journals as it is). Throws what validateBatch throws.
+ */
+export function serializeBatch(batch: IngestBatch): { bytes: Buffer; rows: number } {
+  validateBatch(batch);
+  const encoded = encodeBatch(batch);
+  return { bytes: serialize(encoded), rows: encodedSize(encoded) };
 }
 
 /** Several encoded batches as one (their rows in order). */
