@@ -1,6 +1,6 @@
 /** The durable pending area: held spans survive a crash, segments go once their traces are committed. */
 import assert from 'node:assert/strict';
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { emptyBatch, type IngestBatch } from '../src/model.js';
@@ -77,6 +77,32 @@ test('held spans are read back after a crash and decided; segments are deleted o
   // Every trace of the old segment is committed: the segment is gone.
   const left = await readdir(join(dataDir, 'tail-sampling'));
   assert.ok(!left.includes(segment!), `${segment} deleted, left: ${left.join(', ')}`);
+});
+
+test('NDJSON segments of an older version are adopted: their traces are held and decided', async () => {
+  const dataDir = await tempDir();
+  await mkdir(join(dataDir, 'tail-sampling'), { recursive: true });
+  const lines = [1, 2, 3].map((n) => JSON.stringify({ s: traceBatch(n).spans, e: [] }));
+  await writeFile(join(dataDir, 'tail-sampling', 'pending-0000000001.ndjson'), `${lines.join('\n')}\n{"s":[`);
+  const store = await openStore();
+  let now = 0;
+  const sampler = await TailSampler.start({
+    settings: settings([{ type: 'always' }]),
+    store,
+    dataDir,
+    now: () => now,
+    tickMs: 0,
+  });
+  assert.equal(sampler.stats.heldTraces, 3);
+  assert.ok(
+    !(await readdir(join(dataDir, 'tail-sampling'))).some((f) => f.endsWith('.ndjson')),
+    'the old file is gone once its lines are in the journal',
+  );
+  now = 1_000;
+  await sampler.tick();
+  await sampler.settled();
+  assert.equal((await store.listTraces({ projectId: 1, limit: 10 })).total, 3);
+  await sampler.stop();
 });
 
 test('dropped traces are reported and their segments released; kept late spans are stored with the request', async () => {

@@ -1,3 +1,5 @@
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SpanRow } from '../model.js';
 import { type RecoveredRecord, SegmentedJournal } from '../storage/segmented-journal.js';
 
@@ -22,6 +24,8 @@ export interface JournalEntry {
 }
 
 const ROTATE_BYTES = 16 * 1024 * 1024;
+/** The NDJSON segments of versions before the binary journal (read once, then moved into it). */
+const LEGACY_SEGMENT = /^pending-\d+\.ndjson$/;
 const ROTATE_MS = 30_000;
 
 export class PendingJournal {
@@ -43,8 +47,9 @@ export class PendingJournal {
     });
     const journal = new PendingJournal(opened.journal);
     journal.unreadableRecords = opened.tornSegments;
+    const records = [...opened.recovered, ...(await journal.adoptLegacySegments(dir, now))];
     const recovered: JournalEntry[] = [];
-    for (const record of opened.recovered) {
+    for (const record of records) {
       try {
         const parsed = JSON.parse(record.payload.toString('utf8')) as {
           s: SpanRow[];
@@ -57,6 +62,26 @@ export class PendingJournal {
       }
     }
     return { journal, recovered };
+  }
+
+  /**
+   * Moves the lines of NDJSON segments an older version left into the journal (fsynced before the
+   * old files go), so an upgrade with undecided traces loses none of them.
+   */
+  private async adoptLegacySegments(dir: string, now: number): Promise<RecoveredRecord[]> {
+    const legacy = (await readdir(dir)).filter((name) => LEGACY_SEGMENT.test(name)).sort();
+    const adopted: RecoveredRecord[] = [];
+    for (const name of legacy) {
+      const lines = (await readFile(join(dir, name), 'utf8')).split('\n').filter((line) => line !== '');
+      for (const line of lines) {
+        const payload = Buffer.from(line);
+        const { entry, durable } = this.journal.append(payload, now);
+        await durable;
+        adopted.push({ ...entry, payload });
+      }
+      await unlink(join(dir, name));
+    }
+    return adopted;
   }
 
   /** The segment new appends go to at `now` (rotating when the current one is big or old). */
