@@ -193,6 +193,55 @@ describe('DuckDB: commits and files', () => {
     }
   });
 
+  test('a group that waits for rows past the COMMIT it began beside takes none of that COMMIT’s traces', async () => {
+    // As behind the ingest journal: a group keeps taking batches until it has minRowsPerCommit rows
+    // or maxCommitDelayMs passed, so it outlives the COMMIT it began beside, and its snapshot never
+    // sees what that COMMIT wrote. A later part of one of those traces merged there would delete the
+    // summary row the COMMIT already replaced ("Conflict on tuple deletion": the commit fails).
+    const dir = mkdtempSync(join(tmpdir(), 'sieve-pipeline-wait-'));
+    const s = new DuckDbStore({
+      dataDir: dir,
+      minRowsPerCommit: 10_000,
+      maxCommitDelayMs: 200,
+      writerConnections: 2,
+    });
+    await s.open();
+    try {
+      // Group 1 is large, so its COMMIT (a WAL write and fsync) takes a while.
+      const [t, u] = [
+        trace({ start: T0 + 400_000, children: 6_000 }),
+        trace({ start: T0 + 400_500, children: 1 }),
+      ];
+      const writer = (s as unknown as { writer: { inFlight: unknown } }).writer;
+      await s.write(batch({ spans: t.slice(0, 1) })); // T's summary row exists
+      const before = writer.inFlight;
+      const writes = [s.write(batch({ spans: t.slice(1, 5_001) }))]; // merged into it by group 1 ...
+      const committing = s.barrier(); // ... which commits now
+      while (writer.inFlight === null || writer.inFlight === before) {
+        await new Promise((r) => setImmediate(r));
+      }
+      writes.push(s.write(batch({ spans: u }))); // group 2 begins beside group 1's COMMIT
+      await committing;
+      await new Promise((r) => setTimeout(r, 20)); // group 1 has committed; group 2 still waits
+      writes.push(s.write(batch({ spans: t.slice(5_001) })));
+      const results = await Promise.allSettled(writes);
+      assert.deepEqual(
+        results
+          .filter((r) => r.status === 'rejected')
+          .map((r) => String((r as PromiseRejectedResult).reason)),
+        [],
+      );
+      assert.ok(s.stats.overlapped > 0, 'group 2 was appended while group 1 committed');
+      const page = await s.listTraces({ projectId: 1, limit: 10, from: T0 + 400_000 });
+      assert.equal(page.total, 2, 'one summary row per trace');
+      assert.equal(page.traces.find((x) => x.traceId === t[0]!.traceId)?.spanCount, 6_001);
+      assert.equal((await s.getTrace(1, t[0]!.traceId)).length, 6_001);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a commit that fails rejects every write in it with the cause; the writer carries on', async () => {
     // A CHECK constraint the validator knows nothing about makes DuckDB refuse the commit.
     const migrations: Migration[] = [

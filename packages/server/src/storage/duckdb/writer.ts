@@ -515,6 +515,12 @@ interface OpenGroup {
   conn: DuckDBConnection;
   jobs: BatchJob[];
   rows: number;
+  /**
+   * Trace ids written by the group whose COMMIT was running when this one began: its snapshot does
+   * not see them even after that COMMIT ends, so for its whole life it takes no batch of these
+   * traces (nor any error) — it would miss their summary rows and stored spans (see loop).
+   */
+  unseen: ReadonlySet<string> | null;
   /** Trace ids of its spans (a later group must not touch them before this one commits). */
   traceIds: Set<string>;
   /** (project, trace, span) of every span taken so far, and of the stored spans of its stored traces. */
@@ -777,6 +783,7 @@ export class GroupCommitWriter {
       conn,
       jobs: [],
       rows: 0,
+      unseen: this.inFlight?.traceIds ?? null,
       traceIds: new Set(),
       spanKeys: new Set(),
       errorKeys: new Set(),
@@ -839,13 +846,18 @@ export class GroupCommitWriter {
     return group.openedAt + (this.options.maxCommitDelayMs ?? 0) - performance.now();
   }
 
-  /** Whether a batch may join `group` (null: a group about to open) beside the COMMIT in flight. */
+  /**
+   * Whether a batch may join `group` (null: a group about to open beside the COMMIT in flight). A
+   * group that began beside a COMMIT keeps that COMMIT's traces out for as long as it stays open:
+   * a group may wait for rows (minRowsPerCommit) well past that COMMIT's end, and its transaction
+   * still reads the snapshot from before it (a merge there failed with "Conflict on tuple deletion").
+   */
   private mayJoin(job: BatchJob, group: OpenGroup | null): boolean {
     if (group && group.rows > 0 && group.rows + job.rows > this.options.maxRowsPerCommit) return false;
-    const inFlight = this.inFlight;
-    if (!inFlight) return true;
+    const unseen = group ? group.unseen : (this.inFlight?.traceIds ?? null);
+    if (unseen === null) return true;
     if (job.batch.errors.length > 0) return false;
-    for (const s of job.batch.spans) if (inFlight.traceIds.has(s[TRACE])) return false;
+    for (const s of job.batch.spans) if (unseen.has(s[TRACE])) return false;
     return true;
   }
 
