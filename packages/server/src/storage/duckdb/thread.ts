@@ -191,6 +191,7 @@ export class ThreadedDuckDbStore implements Store {
     this.call({ op: 'writeBytes', seq: entry.seq, bytes }).then(
       () => this.committed(journal, entry, rows),
       (error: Error) => {
+        // The writer already retried it alone (a group's failure is not its batches' failure).
         this.backlog -= rows;
         this.failedCommits++;
         console.error(

@@ -255,6 +255,8 @@ interface BatchJob {
   rows: number;
   /** Its ingest-journal sequence number: recorded in `ingest_journal` in the same transaction. */
   seq: number | undefined;
+  /** Retried alone after its group failed: it commits in a group of its own, and fails alone. */
+  solo?: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -560,8 +562,8 @@ export class GroupCommitWriter {
   private turn = 0;
   /** fill() waiting for the next write while a COMMIT runs. */
   private arrivalWaiters: Array<() => void> = [];
-  /** Settles when the last batch queued so far has (see barrier). */
-  private lastSettled: Promise<void> = Promise.resolve();
+  /** Batches not settled yet, each as a promise that settles with it (see barrier). */
+  private readonly unsettled = new Set<Promise<void>>();
   /** barrier() and drain() calls waiting: groups commit without waiting for more rows. */
   private urgent = 0;
   readonly stats: WriterStats = {
@@ -608,10 +610,12 @@ export class GroupCommitWriter {
       this.queue.push({ kind: 'batch', batch, rows, seq, resolve, reject });
       this.schedule();
     });
-    this.lastSettled = done.then(
+    const settled = done.then(
       () => undefined,
       () => undefined,
     );
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
     return done;
   }
 
@@ -623,7 +627,8 @@ export class GroupCommitWriter {
     this.urgent++;
     this.wake();
     try {
-      await this.lastSettled;
+      // Every batch queued so far, whatever order they commit in (a retried one commits later).
+      await Promise.all([...this.unsettled]);
     } finally {
       this.urgent--;
     }
@@ -853,7 +858,10 @@ export class GroupCommitWriter {
    * still reads the snapshot from before it (a merge there failed with "Conflict on tuple deletion").
    */
   private mayJoin(job: BatchJob, group: OpenGroup | null): boolean {
-    if (group && group.rows > 0 && group.rows + job.rows > this.options.maxRowsPerCommit) return false;
+    if (group && group.jobs.length > 0) {
+      if (job.solo || group.jobs[0]!.solo) return false;
+      if (group.rows > 0 && group.rows + job.rows > this.options.maxRowsPerCommit) return false;
+    }
     const unseen = group ? group.unseen : (this.inFlight?.traceIds ?? null);
     if (unseen === null) return true;
     if (job.batch.errors.length > 0) return false;
@@ -866,8 +874,19 @@ export class GroupCommitWriter {
     return new Promise((resolve) => this.arrivalWaiters.push(() => resolve(true)));
   }
 
+  /**
+   * A group failed: one bad batch (a value DuckDB refuses, a conflict) must not fail the others, so
+   * a group of several batches is retried one batch a group, at the head of the queue; a batch
+   * that fails alone is rejected with the cause.
+   */
   private reject(jobs: BatchJob[], rows: number, err: unknown): void {
     this.stats.failedCommits++;
+    if (jobs.length > 1) {
+      for (const job of jobs) job.solo = true;
+      this.queue.unshift(...jobs);
+      this.schedule();
+      return;
+    }
     const error = new Error(
       `DuckDB store: commit of ${jobs.length} batch(es), ${rows} row(s) failed: ${asError(err).message}`,
       { cause: err },
