@@ -121,7 +121,7 @@ export class ThreadedDuckDbStore implements Store {
       minNextSeq: committed.max + 1,
     });
     this.journal = journal;
-    const isCommitted = (seq: number) => committed.ranges.some(([lo, hi]) => seq >= lo && seq <= hi);
+    const isCommitted = inRanges(committed.ranges);
     const failed = new Map<number, Error>();
     let stored = 0;
     let alreadyCommitted = 0;
@@ -319,6 +319,28 @@ export class ThreadedDuckDbStore implements Store {
     for (const { reject } of this.pending.values()) reject(error);
     this.pending.clear();
   }
+}
+
+/** A membership test over [lo, hi] ranges (binary search: a journal holds up to millions of records). */
+function inRanges(ranges: ReadonlyArray<readonly [number, number]>): (n: number) => boolean {
+  const sorted: Array<[number, number]> = [];
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = sorted.at(-1);
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else sorted.push([from, to]);
+  }
+  return (n) => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [from, to] = sorted[mid]!;
+      if (n < from) hi = mid - 1;
+      else if (n > to) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
 }
 
 export interface JournalStats {
