@@ -32,6 +32,7 @@ function createStore(config: ServeConfig): Store {
 export async function startServer(config: ServeConfig): Promise<RunningServer> {
   const store = createStore(config);
   await store.open();
+  if (store instanceof ThreadedDuckDbStore) reportRecovery(store);
   let tailSampler: TailSampler | undefined;
   if (config.tailSampling === undefined) await storeLeftoverJournal(config.dataDir, store);
   else
@@ -77,6 +78,19 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
       return stopping;
     },
   };
+}
+
+/** What the ingest journal held after a crash, on stderr (nothing after a clean stop). */
+function reportRecovery(store: ThreadedDuckDbStore): void {
+  const r = store.recovery;
+  if (r === null || r.stored + r.alreadyCommitted + r.tornSegments === 0) return;
+  console.error(
+    `[sieve] ingest journal: ${r.stored} acknowledged batches the database lacked were stored, ` +
+      `${r.alreadyCommitted} were committed already` +
+      (r.tornSegments > 0
+        ? `; ${r.tornSegments} segment(s) ended in a torn record (never acknowledged)`
+        : ''),
+  );
 }
 
 /** Where the data goes, for the start banner (never the ClickHouse password). */

@@ -1,7 +1,7 @@
 /** The `sieve` command: help, flags, the printed DSN, clean shutdown, and no acknowledged loss on kill -9. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { incompleteTraces, runCli, sendThenKill9, startCli, stopCli } from './cli-helpers.js';
@@ -47,8 +47,17 @@ test('kill -9 right after acknowledgements loses nothing that was acknowledged',
   const server = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
   const acknowledged = await sendThenKill9(server, PUBLIC_KEY, { minAcknowledged: 150, idSuffix: 'a' });
 
+  // The killed server left its ingest journal behind: the restart read it back (every batch
+  // either stored then or found committed already).
+  assert.ok((await readdir(join(dataDir, 'ingest-journal'))).some((f) => f.endsWith('.journal')));
   const restarted = await startCli(['--data-dir', dataDir, '--public-key', PUBLIC_KEY]);
   try {
+    const recovery =
+      /ingest journal: (\d+) acknowledged batches the database lacked were stored, (\d+) were committed already/.exec(
+        restarted.output(),
+      );
+    assert.ok(recovery, `no recovery line in:\n${restarted.output()}`);
+    assert.ok(Number(recovery[1]) + Number(recovery[2]) > 0);
     const missing = await incompleteTraces(restarted.url, acknowledged);
     assert.deepEqual(
       missing,
