@@ -186,6 +186,12 @@ export class ThreadedDuckDbStore implements Store {
   writeSerialized(bytes: Uint8Array, rows: number): Promise<void> {
     const journal = this.journal;
     if (journal === null) return this.call({ op: 'writeBytes', bytes }) as Promise<void>;
+    // Nothing would commit it: refuse (the client retries) rather than acknowledge what no query
+    // would find until a restart.
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.worker === null || this.closing !== null) {
+      return Promise.reject(new Error('DuckDB store is not open'));
+    }
     const { entry, durable } = journal.append(bytes);
     this.backlog += rows;
     this.call({ op: 'writeBytes', seq: entry.seq, bytes }).then(
