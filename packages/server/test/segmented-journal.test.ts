@@ -14,7 +14,7 @@ import { serialize } from 'node:v8';
 import { crc32 } from 'node:zlib';
 import type { IngestBatch, LogRow } from '../src/model.js';
 import { ThreadedDuckDbStore } from '../src/storage/duckdb/thread.js';
-import { encodeBatch } from '../src/storage/duckdb/writer.js';
+import { encodeBatch, mergeRanges, seqRanges } from '../src/storage/duckdb/writer.js';
 import { readRecords, SegmentedJournal } from '../src/storage/segmented-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sieve-ingest-journal-'));
@@ -196,3 +196,26 @@ function record(seq: number, text: string): Buffer {
   header.writeDoubleLE(seq, 8);
   return Buffer.concat([header, payload]);
 }
+
+test('journal numbers recorded as merged ranges', () => {
+  assert.deepEqual(seqRanges([5, 3, 4, 9, 1]), [
+    [1, 1],
+    [3, 5],
+    [9, 9],
+  ]);
+  assert.deepEqual(seqRanges([]), []);
+  assert.deepEqual(
+    mergeRanges([
+      [10, 12],
+      [1, 4],
+      [5, 6],
+      [3, 3],
+      [14, 20],
+    ]),
+    [
+      [1, 6],
+      [10, 12],
+      [14, 20],
+    ],
+  );
+});

@@ -18,6 +18,23 @@ import type {
  */
 export type ResultRow = Record<string, unknown>;
 
+/** The `errors` table's columns, in the order both backends append them (appendError, errorRow). */
+export const ERROR_COLUMNS = [
+  'project_id',
+  'event_id',
+  'timestamp',
+  'trace_id',
+  'span_id',
+  'level',
+  'type',
+  'message',
+  'frames',
+  'environment',
+  'release',
+  'tags',
+  'raw',
+] as const;
+
 const MAX_LIMIT = 1000;
 
 /** Page size of a query: 1–1000, 50 when missing or not a number. */

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClientReportRow, ErrorRow, LogRow, MetricRow } from '../../model.js';
 import type { EncodedBatch, EncodedSpan, WriterStats } from '../duckdb/writer.js';
+import { ERROR_COLUMNS } from '../rows.js';
 import { dayOf, int, strList, tsvRow } from './sql.js';
 
 /**
@@ -253,22 +254,6 @@ function metricRow(m: MetricRow): string {
     json(m.attributes ?? {}, '{}'),
   ]);
 }
-
-const ERROR_COLUMNS = [
-  'project_id',
-  'event_id',
-  'timestamp',
-  'trace_id',
-  'span_id',
-  'level',
-  'type',
-  'message',
-  'frames',
-  'environment',
-  'release',
-  'tags',
-  'raw',
-] as const;
 
 function errorRow(e: ErrorRow): string {
   return tsvRow([

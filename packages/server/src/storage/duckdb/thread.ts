@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { serialize } from 'node:v8';
 import type { Worker } from 'node:worker_threads';
 import type { IngestBatch } from '../../model.js';
 import {
@@ -23,7 +22,7 @@ import { startWorker } from '../../threads/start-worker.js';
 import { type JournalEntry, SegmentedJournal } from '../segmented-journal.js';
 import type { Call, Response } from './rpc.js';
 import type { DuckDbStoreOptions } from './store.js';
-import { type EncodedBatch, encodeBatch, encodedSize, validateBatch, type WriterStats } from './writer.js';
+import { encodeBatch, mergeRanges, serializeBatch, validateBatch, type WriterStats } from './writer.js';
 
 /**
  * With the ingest journal, a group commits at 20,000 rows or 250 ms after it opened, whichever
@@ -162,21 +161,16 @@ export class ThreadedDuckDbStore implements Store {
 
   /** Validated and encoded here, so a bad batch is refused without a trip to the thread. */
   write(batch: IngestBatch): Promise<void> {
-    let encoded: EncodedBatch;
     try {
+      if (this.journal !== null) {
+        const { bytes, rows } = serializeBatch(batch);
+        return this.writeSerialized(bytes, rows);
+      }
       validateBatch(batch);
-      encoded = encodeBatch(batch);
+      return this.call({ op: 'write', batch: encodeBatch(batch) }) as Promise<void>;
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.journal === null) return this.call({ op: 'write', batch: encoded }) as Promise<void>;
-    let bytes: Buffer;
-    try {
-      bytes = serialize(encoded);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.writeSerialized(bytes, encodedSize(encoded));
   }
 
   /**
@@ -329,12 +323,7 @@ export class ThreadedDuckDbStore implements Store {
 
 /** A membership test over [lo, hi] ranges (binary search: a journal holds up to millions of records). */
 function inRanges(ranges: ReadonlyArray<readonly [number, number]>): (n: number) => boolean {
-  const sorted: Array<[number, number]> = [];
-  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    const last = sorted.at(-1);
-    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
-    else sorted.push([from, to]);
-  }
+  const sorted = mergeRanges(ranges);
   return (n) => {
     let lo = 0;
     let hi = sorted.length - 1;

@@ -13,6 +13,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import type { ClientReportRow, ErrorRow, IngestBatch, LogRow, MetricRow, SpanRow } from '../../model.js';
+import { ERROR_COLUMNS } from '../rows.js';
 import { TraceFilter } from './trace-filter.js';
 
 /**
@@ -271,21 +272,8 @@ type Job = BatchJob | TaskJob;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const ERROR_COLUMNS = [
-  'project_id',
-  'event_id',
-  'timestamp',
-  'trace_id',
-  'span_id',
-  'level',
-  'type',
-  'message',
-  'frames',
-  'environment',
-  'release',
-  'tags',
-  'raw',
-].join(', ');
+/** The `errors` columns as SQL text (the staging table and the anti-join). */
+const ERROR_COLUMN_LIST = ERROR_COLUMNS.join(', ');
 
 const TRACE_COLUMNS = [
   'project_id',
@@ -1123,7 +1111,7 @@ export class GroupCommitWriter {
 
   private async writeErrors(conn: DuckDBConnection, errors: ErrorRow[]): Promise<number> {
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE stage_errors AS SELECT ${ERROR_COLUMNS} FROM errors LIMIT 0`,
+      `CREATE OR REPLACE TEMP TABLE stage_errors AS SELECT ${ERROR_COLUMN_LIST} FROM errors LIMIT 0`,
     );
     const ap = await conn.createAppender('stage_errors');
     try {
@@ -1138,7 +1126,9 @@ export class GroupCommitWriter {
     );
     const removed = Number(dup.rowsChanged);
     if (removed < errors.length) {
-      await conn.run(`INSERT INTO errors (${ERROR_COLUMNS}) SELECT ${ERROR_COLUMNS} FROM stage_errors`);
+      await conn.run(
+        `INSERT INTO errors (${ERROR_COLUMN_LIST}) SELECT ${ERROR_COLUMN_LIST} FROM stage_errors`,
+      );
     }
     return removed;
   }
@@ -1336,16 +1326,20 @@ function rootRank(s: EncodedSpan): number {
   return s[IS_SEGMENT] ? 1 : 2;
 }
 
-/** Sorted, merged [lo, hi] ranges of integers. */
-export function seqRanges(seqs: readonly number[]): Array<[number, number]> {
-  const sorted = [...seqs].sort((a, b) => a - b);
+/** Integer ranges [lo, hi] sorted, with overlapping and adjacent ones merged. */
+export function mergeRanges(ranges: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (const n of sorted) {
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
     const last = out.at(-1);
-    if (last && n <= last[1] + 1) last[1] = Math.max(last[1], n);
-    else out.push([n, n]);
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
   }
   return out;
+}
+
+/** Sorted, merged [lo, hi] ranges of integers. */
+export function seqRanges(seqs: readonly number[]): Array<[number, number]> {
+  return mergeRanges(seqs.map((n) => [n, n] as const));
 }
 
 /** Folds spans into `byTrace`, the summary contributions of a group's traces (by `project\0trace`). */
