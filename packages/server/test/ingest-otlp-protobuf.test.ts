@@ -27,12 +27,15 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import protobuf from 'protobufjs';
 import { otlpLogsToBatch, otlpMetricsToBatch, otlpTracesToBatch } from '../src/ingest/otlp.js';
 import {
   decodeOtlpProtobuf,
   decodeOtlpProtobufResponse,
+  decodeWithSchema,
   encodeOtlpProtobufResponse,
 } from '../src/ingest/otlp-protobuf.js';
+import { decodeTraceRequest } from '../src/ingest/otlp-protobuf-traces.js';
 import { expectIngestError } from './fixtures/ingest/helpers.js';
 
 const resource = resourceFromAttributes({
@@ -258,6 +261,181 @@ describe('broken protobuf → 400', async () => {
     assert.equal(otlpTracesToBatch(decodeOtlpProtobuf('traces', extra), 1).batch.spans.length, 2);
   });
 });
+
+// Protobuf fields written by hand, to reach what the SDK's serializer never sends.
+type Part = Uint8Array;
+const cat = (parts: Part[]): Uint8Array => Buffer.concat(parts);
+const tagged = (field: number, wire: number) => protobuf.Writer.create().uint32((field << 3) | wire);
+const message = (field: number, ...parts: Part[]): Part => tagged(field, 2).bytes(cat(parts)).finish();
+const text = (field: number, value: string): Part => tagged(field, 2).string(value).finish();
+const bytes = (field: number, value: number[]): Part =>
+  tagged(field, 2).bytes(Uint8Array.from(value)).finish();
+const varint = (field: number, value: number | string): Part =>
+  tagged(field, 0)
+    .int64(value as number)
+    .finish();
+const fixed64 = (field: number, lo: number, hi: number): Part =>
+  tagged(field, 1).fixed32(lo).fixed32(hi).finish();
+const fixed32 = (field: number, value: number): Part => tagged(field, 5).fixed32(value).finish();
+const double = (field: number, value: number): Part => tagged(field, 1).double(value).finish();
+const keyValue = (key: string, ...value: Part[]): Part => message(1, text(1, key), message(2, ...value));
+const attr = (field: number, key: string, ...value: Part[]): Part =>
+  message(field, text(1, key), message(2, ...value));
+const unknown = varint(99, 7);
+
+/** Every field the direct decoder reads, with the values protobufjs treats specially. */
+function edgeCaseRequest(): Uint8Array {
+  const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => (seed + i * 37) & 0xff);
+  const span = cat([
+    bytes(1, ids(16, 1)),
+    bytes(2, ids(8, 2)),
+    text(3, 'vendor=x'),
+    bytes(4, []), // an empty parent id: '' (otlp.ts reads it as no parent)
+    fixed32(16, 257),
+    text(5, 'first name'),
+    text(5, 'naïve ☃ name'), // a field seen twice: the last wins
+    varint(6, -1),
+    fixed64(7, 0x05f5e1ff, 0x18a2b3c4),
+    fixed64(8, 0xffffffff, 0xffffffff), // 2^64 - 1: past the float shortcut
+    attr(9, 'gen_ai.request.model', text(1, 'gpt-4o')),
+    attr(9, 'flag.true', varint(2, 1)),
+    attr(9, 'flag.false', varint(2, 0)),
+    attr(9, 'int.zero', varint(3, 0)),
+    attr(9, 'int.minus', varint(3, -1)),
+    attr(9, 'int.big', varint(3, '1152921504606846976')),
+    attr(9, 'int.negative.big', varint(3, '-4611686018427387904')),
+    attr(9, 'double', double(4, 0.5)),
+    attr(9, 'double.nan', double(4, Number.NaN)),
+    attr(9, 'list', message(5, message(1, text(1, 'a')), message(1, message(5)), message(1, varint(3, 7)))),
+    attr(9, 'map', message(6, keyValue('inner', text(1, 'v')), keyValue('deeper', message(6)))),
+    attr(9, 'bytes', bytes(7, [0, 1, 254, 255])),
+    attr(9, 'bytes.empty', bytes(7, [])),
+    attr(9, 'two.values', text(1, 's'), varint(3, 5)),
+    attr(9, 'empty.value'),
+    message(9, text(1, 'no.value')),
+    attr(9, 'gen_ai.request.model', text(1, 'gpt-4o')), // the same short key again: the intern table
+    attr(9, 'ключ', text(1, 'значение')),
+    unknown,
+    varint(10, 3),
+    message(11, fixed64(1, 999, 0), text(2, 'early'), attr(3, 'e', text(1, 'v')), varint(4, 1)),
+    message(11, fixed64(1, 0, 0), unknown),
+    varint(12, 4),
+    message(13, bytes(1, ids(16, 9)), bytes(2, ids(8, 9)), text(3, 'l=1'), attr(4, 'k', varint(2, 1))),
+    message(13, varint(5, 2), fixed32(6, 1), unknown),
+    varint(14, 5),
+    message(15, text(2, 'first'), varint(3, 2)),
+    message(15, varint(3, 1), unknown), // a message field seen twice: the last wins, not merged
+  ]);
+  const scope = message(
+    1,
+    text(1, 'scope'),
+    text(2, '1.0'),
+    attr(3, 's', text(1, 'v')),
+    varint(4, 2),
+    unknown,
+  );
+  const resource = message(1, attr(1, 'service.name', text(1, 'svc')), varint(2, 1), unknown);
+  return cat([
+    message(
+      1,
+      resource,
+      message(2, scope, message(2, span), message(2, text(5, 'minimal')), text(3, 'scope-schema'), unknown),
+      message(2),
+      text(3, 'resource-schema'),
+      unknown,
+    ),
+    message(1),
+    unknown,
+  ]);
+}
+
+describe('the direct trace decoder gives what the protobufjs schema gives', async () => {
+  test('the SDK serializer’s request', async () => {
+    const body = ProtobufTraceSerializer.serializeRequest(await makeSpans())!;
+    assert.deepEqual(decodeTraceRequest(body), decodeWithSchema('traces', body));
+  });
+
+  test('every field, repeated and unknown fields, odd values', () => {
+    const body = edgeCaseRequest();
+    const direct = decodeTraceRequest(body);
+    assert.deepEqual(direct, decodeWithSchema('traces', body));
+    const span = (direct as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Json[] }> }> })
+      .resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    // Spot checks, so the comparison above cannot pass by both being wrong the same way.
+    assert.equal(span.name, 'naïve ☃ name');
+    assert.equal(span.endTimeUnixNano, '18446744073709551615');
+    assert.equal(span.startTimeUnixNano, ((0x18a2b3c4n << 32n) | 0x05f5e1ffn).toString());
+    assert.deepEqual(span.status, { code: 1 });
+  });
+
+  test('fixed64 times: exact decimal text across the range', () => {
+    const random = (() => {
+      let x = 0x2545f491;
+      return () => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return x >>> 0;
+      };
+    })();
+    const times: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [999, 0],
+      [1000, 0],
+      [0xffffffff, 0],
+      [0, 1],
+      [0xffffffff, 0x1fffff],
+      [0, 0x200000],
+      [0xffffffff, 0x7fffffff],
+      [0, 0x80000000],
+    ];
+    for (let i = 0; i < 500; i++)
+      times.push([random(), (random() & (i % 2 === 0 ? 0x1fffffff : 0xffffffff)) >>> 0]);
+    const events = times.map(([lo, hi]) => message(11, fixed64(1, lo, hi)));
+    const body = cat([message(1, message(2, message(2, ...events)))]);
+    const decoded = decodeTraceRequest(body) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ events: Json[] }> }> }>;
+    };
+    const got = decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.events.map((e) => e.timeUnixNano);
+    assert.deepEqual(
+      got,
+      times.map(([lo, hi]) => ((BigInt(hi) << 32n) | BigInt(lo)).toString()),
+    );
+    // protobufjs writes an Event time of 2^63 or more as a negative number (signed); below it, the same.
+    const below = times
+      .filter(([, hi]) => hi < 0x80000000)
+      .map(([lo, hi]) => message(11, fixed64(1, lo, hi)));
+    const body63 = cat([message(1, message(2, message(2, ...below)))]);
+    assert.deepEqual(decodeTraceRequest(body63), decodeWithSchema('traces', body63));
+  });
+
+  test('thousands of distinct short keys, many prefixes of each other, come out as themselves', () => {
+    // More keys than the decoder's intern table has slots, so slots are shared, also by a string
+    // and its own prefix: each must still be read as its own bytes.
+    const keys: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const long = `k.${i}.abcdefghijklmnopqrstuvwxyz0123456789`;
+      for (let n = 1; n <= long.length; n += 1) keys.push(long.slice(0, n));
+    }
+    const body = cat([message(1, message(2, message(2, ...keys.map((k, i) => attr(9, k, varint(3, i))))))]);
+    for (let pass = 0; pass < 2; pass++) {
+      const decoded = decodeTraceRequest(body) as {
+        resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Json[] }> }> }>;
+      };
+      const got = decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.map((a) => a.key);
+      assert.deepEqual(got, keys);
+    }
+  });
+
+  test('a known field with the wrong wire type is refused, naming it', () => {
+    assert.throws(() => decodeTraceRequest(cat([message(1, message(2, message(2, varint(1, 5))))])), {
+      message: 'Span field 1 has wire type 0, expected 2',
+    });
+  });
+});
+
+type Json = Record<string, unknown>;
 
 describe('responses', () => {
   test('full success is an empty message', () => {

@@ -12,6 +12,7 @@
 import protobuf from 'protobufjs';
 import { IngestError } from './errors.js';
 import type { OtlpSignal } from './otlp.js';
+import { decodeTraceRequest } from './otlp-protobuf-traces.js';
 
 type Fields = Record<string, { type: string; id: number; rule?: 'repeated' }>;
 
@@ -401,24 +402,33 @@ function bytesToJsonForm(message: Record<string, unknown>): void {
 
 /**
  * Decodes an `Export{Trace,Logs,Metrics}ServiceRequest` protobuf body into the OTLP/JSON shape.
- * A body that is not that message → IngestError 400.
+ * Traces take the direct decoder of otlp-protobuf-traces.ts (the hot path), logs and metrics the
+ * schema above. A body that is not that message → IngestError 400.
  */
 export function decodeOtlpProtobuf(signal: OtlpSignal, body: Uint8Array): Record<string, unknown> {
-  const { request, name } = SERVICE[signal];
+  const { name } = SERVICE[signal];
   try {
-    const message = request.decode(body);
-    const object = request.toObject(message, {
-      longs: String,
-      enums: Number,
-      defaults: false,
-      arrays: false,
-    });
-    bytesToJsonForm(object);
-    return object;
+    return signal === 'traces' ? decodeTraceRequest(body) : decodeWithSchema(signal, body);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new IngestError(400, `body is not a valid protobuf ${name} (${detail})`, { cause: error });
   }
+}
+
+/**
+ * Any of the three requests decoded with protobufjs and the schema above (throws what protobufjs
+ * throws). Exported so tests can hold the direct trace decoder to it.
+ */
+export function decodeWithSchema(signal: OtlpSignal, body: Uint8Array): Record<string, unknown> {
+  const { request } = SERVICE[signal];
+  const object = request.toObject(request.decode(body), {
+    longs: String,
+    enums: Number,
+    defaults: false,
+    arrays: false,
+  });
+  bytesToJsonForm(object);
+  return object;
 }
 
 /**
