@@ -3,6 +3,7 @@
 //
 //   npm run build && node --import tsx bench/server-ingest.mjs [--spans 1000000] [--in-flight 16]
 //        [--capacity 64] [--src] [--server-prof DIR] [--no-ceiling] [--no-queries] [--keep]
+//        [--server-node-args "<node flags for the server>"]
 //
 // - The server is a child process (packages/server/bin/sieve.js, or the TypeScript sources with
 //   --src), so the load generator does not share its event loop. Nothing is pinned: on 2 cores the
@@ -25,7 +26,7 @@
 //   parsing, no dedup, no per-trace summary. Each chunk goes into the ceiling's file right before it
 //   goes to the server (which is idle then), so both see the same load on a shared machine.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     src: { type: 'boolean', default: false },
     'server-prof': { type: 'string' },
     'no-ceiling': { type: 'boolean', default: false },
+    'server-node-args': { type: 'string', default: '' },
     'no-queries': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -178,6 +180,8 @@ async function startServer(dataDir) {
   const nodeArgs = [];
   if (args.src) nodeArgs.push('--import', 'tsx');
   if (args['server-prof']) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', args['server-prof']);
+  // Node/V8 flags for the server process only, e.g. --server-node-args=--single-threaded-gc.
+  if (args['server-node-args']) nodeArgs.push(...args['server-node-args'].split(' ').filter(Boolean));
   const child = spawn(
     process.execPath,
     [
