@@ -22,7 +22,8 @@
 //   so the chunk is then stored and queryable.
 // - The ceiling: the same rows (decoded by the server's own ingest code, outside the timing, with
 //   attributes already JSON text) appended with DuckDB's appender straight into a file of its own
-//   with the same schema, one commit per 20,000 rows (the writer's group-commit cap), no HTTP, no
+//   with the same schema, one commit per 100,000 rows (the writer's group size behind its journal)
+//   and one at the end of each chunk (where the server's chunk-end query forces one), no HTTP, no
 //   parsing, no dedup, no per-trace summary. Each chunk goes into the ceiling's file right before it
 //   goes to the server (which is idle then), so both see the same load on a shared machine.
 import { spawn } from 'node:child_process';
@@ -62,7 +63,8 @@ const CHUNK = Math.min(TOTAL, Number(args.chunk));
 const IN_FLIGHT = Number(args['in-flight']);
 const CAPACITY = Number(args.capacity);
 const KEY = 'benchkey0123456789';
-const COMMIT_ROWS = 20_000;
+/** The server's group size behind its journal (packages/server src/storage/duckdb/thread.ts). */
+const COMMIT_ROWS = 100_000;
 /** Chunk formats, in rotation: Sentry envelopes, OTLP/JSON (gzip), OTLP protobuf (gzip). */
 const FORMATS = ['sentry', 'otlp', 'otlp-proto'];
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -128,7 +130,7 @@ async function openCeiling() {
   };
 }
 
-/** Appends one chunk's rows, one commit per COMMIT_ROWS rows and one at the end of the chunk. */
+/** Appends one chunk's rows, one commit per COMMIT_ROWS rows and one at the end of the chunk (as the server's chunk-end query forces). */
 async function ceilingChunk(raw, chunk, inFlight) {
   const { conn } = raw;
   const { spans: spanRows, metrics } = rowsOf(chunk);

@@ -33,7 +33,7 @@ export interface DuckDbStoreOptions {
   dataDir?: string;
   /** Overrides the file path; `':memory:'` for a throw-away in-memory database (tests). */
   path?: string;
-  /** Row cap of one group commit (default 20,000). */
+  /** Row cap of one group commit (default 20,000; ThreadedDuckDbStore behind its journal: 120,000). */
   maxRowsPerCommit?: number;
   /** See WriterOptions.minRowsPerCommit (default 0: commit as soon as nothing more is queued). */
   minRowsPerCommit?: number;

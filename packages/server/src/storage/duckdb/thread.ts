@@ -25,12 +25,21 @@ import type { DuckDbStoreOptions } from './store.js';
 import { encodeBatch, mergeRanges, serializeBatch, validateBatch, type WriterStats } from './writer.js';
 
 /**
- * With the ingest journal, a group commits at 20,000 rows or 250 ms after it opened, whichever
- * comes first (or at once for a query). Measured (bench/README.md): one-trace envelopes at 16 in
- * flight committed ~300 rows a group when each request waited for its commit.
+ * With the ingest journal, a group commits once it holds 100,000 rows, or 10 s after it opened,
+ * whichever comes first (or at once for a query, which must see every acknowledged write), and
+ * never takes a batch past 120,000 rows. Measured (bench/README.md): `sieve serve` used 11–27 % less
+ * CPU a span than with groups of 20,000 rows or 250 ms, for a 16 % smaller file.
+ *
+ * Why under 122,880, DuckDB's row group: a transaction that appends a whole row group to a table has
+ * DuckDB write its row groups straight into the file, the last one partial, and the checkpoints
+ * after that rewrite them: ~9 µs a span more and ~45 % of the file left as free blocks unless every
+ * commit is an exact multiple of a row group (bench/duckdb-commit-size.mjs), which whole batches
+ * cannot be. Before the journal, one-trace envelopes at 16 in flight committed ~300 rows a group
+ * (each request waited for its commit).
  */
-const JOURNALED_MIN_ROWS = 20_000;
-const JOURNALED_MAX_DELAY_MS = 250;
+const JOURNALED_MIN_ROWS = 100_000;
+const JOURNALED_MAX_ROWS = 120_000;
+const JOURNALED_MAX_DELAY_MS = 10_000;
 
 /** Forget committed journal numbers (a row a commit in `ingest_journal`) every this many writes. */
 const FORGET_EVERY_WRITES = 4096;
@@ -84,6 +93,7 @@ export class ThreadedDuckDbStore implements Store {
     const worker = startWorker(import.meta.url, 'store-worker', {
       ...this.options,
       journaled,
+      maxRowsPerCommit: this.options.maxRowsPerCommit ?? (journaled ? JOURNALED_MAX_ROWS : undefined),
       minRowsPerCommit: this.options.minRowsPerCommit ?? (journaled ? JOURNALED_MIN_ROWS : 0),
       maxCommitDelayMs: this.options.maxCommitDelayMs ?? (journaled ? JOURNALED_MAX_DELAY_MS : 0),
     });
