@@ -1,11 +1,15 @@
 // The raw DuckDB appender's CPU a span by transaction size and checkpoint threshold: the same spans
 // as server-ingest.mjs (Sentry chunks of lib/traces.mjs, decoded and encoded by the server's own
 // code outside the timing) appended into a fresh file per case, COMMIT every `--commit` spans, then
-// one CHECKPOINT. Why the server commits a DuckDB row group (122,880 rows) at a time behind its
-// ingest journal: a transaction that appends a whole row group has it written compressed straight
-// into the file; smaller ones go through the WAL and are compressed again at each checkpoint.
+// one CHECKPOINT. What the server's commit size behind its ingest journal costs DuckDB: a
+// transaction that appends a whole row group (122,880 rows) has it written compressed straight into
+// the file; smaller ones go through the WAL and are compressed again at each checkpoint; and some
+// mixes of the two leave much of the file as free blocks (bench/README.md).
 //
 //   cd bench && node --import tsx duckdb-commit-size.mjs [--spans 1200000] [--commit 20000,122880] [--threshold 128MB]
+//
+// Each comma-separated case is a commit size, or a cycle of sizes joined by `+` (`122880+5000`: a
+// row group, then 5,000 spans, again and again).
 //
 // Prints CPU µs a span (all threads of the process) for the appends and commits, and with the final
 // checkpoint; the WAL left before that checkpoint; the file size.
@@ -50,16 +54,18 @@ const cpu = (since) => {
 };
 const dir = mkdtempSync(join(tmpdir(), 'sieve-commit-size-'));
 try {
-  for (const every of args.commit.split(',').map(Number)) {
-    const file = join(dir, `${every}-${Math.random().toString(36).slice(2)}.duckdb`);
+  for (const pattern of args.commit.split(',')) {
+    const cycle = pattern.split('+').map(Number);
+    const file = join(dir, `${pattern}-${Math.random().toString(36).slice(2)}.duckdb`);
     const instance = await DuckDBInstance.create(file, { checkpoint_threshold: args.threshold });
     const conn = await instance.connect();
     await applyMigrations(conn);
     const start = process.cpuUsage();
-    for (let i = 0; i < spans.length; i += every) {
+    for (let i = 0, k = 0; i < spans.length; i += cycle[k++ % cycle.length]) {
+      const size = cycle[k % cycle.length];
       await conn.run('BEGIN');
       const ap = await conn.createAppender('spans');
-      for (let j = i; j < Math.min(spans.length, i + every); j++) appendSpan(ap, spans[j]);
+      for (let j = i; j < Math.min(spans.length, i + size); j++) appendSpan(ap, spans[j]);
       ap.closeSync();
       await conn.run('COMMIT');
     }
@@ -68,7 +74,7 @@ try {
     await conn.run('CHECKPOINT');
     const db = (await conn.runAndReadAll('PRAGMA database_size')).getRowObjectsJS()[0];
     console.log(
-      `commit every ${every} spans, threshold ${args.threshold}: ${appended.toFixed(1)} µs a span appended and committed, ` +
+      `commit every ${pattern} spans, threshold ${args.threshold}: ${appended.toFixed(1)} µs a span appended and committed, ` +
         `${cpu(start).toFixed(1)} with the final checkpoint; WAL before it ${(wal / 1e6).toFixed(0)} MB; file ${(statSync(file).size / 1e6).toFixed(0)} MB (${db.free_blocks} of ${db.total_blocks} blocks free)`,
     );
     conn.closeSync();

@@ -33,8 +33,9 @@ import { encodeBatch, mergeRanges, serializeBatch, validateBatch, type WriterSta
  * Why under 122,880, DuckDB's row group: a transaction that appends a whole row group to a table has
  * DuckDB write its row groups straight into the file, the last one partial, and the checkpoints
  * after that rewrite them: ~9 µs a span more and ~45 % of the file left as free blocks unless every
- * commit is an exact multiple of a row group (bench/duckdb-commit-size.mjs), which whole batches
- * cannot be. Before the journal, one-trace envelopes at 16 in flight committed ~300 rows a group
+ * commit is an exact multiple of a row group, which whole batches cannot be, and even then a small
+ * commit between them (a query committing the open group) brings it back
+ * (bench/duckdb-commit-size.mjs). Before the journal, one-trace envelopes at 16 in flight committed ~300 rows a group
  * (each request waited for its commit).
  */
 const JOURNALED_MIN_ROWS = 100_000;
