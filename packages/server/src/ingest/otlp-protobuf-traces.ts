@@ -48,7 +48,8 @@ function add(list: Json[] | undefined, item: Json): Json[] {
  * The body being decoded, as a Buffer, for text, hex and base64 slices without a Buffer object a
  * field. Set by decodeTraceRequest for the length of its synchronous run.
  */
-let body: Buffer = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
+let body: Buffer = EMPTY;
 
 /** The end offset of a length-delimited field whose tag was just read. */
 function end(r: Reader): number {
@@ -447,7 +448,6 @@ export function decodeTraceRequest(bytes: Uint8Array): Json {
     body = EMPTY; // the request's memory is not held until the next one
   }
 }
-const EMPTY = Buffer.alloc(0);
 
 function decodeRequest(r: Reader): Json {
   const out: Json = {};

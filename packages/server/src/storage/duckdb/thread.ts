@@ -27,16 +27,17 @@ import { encodeBatch, mergeRanges, serializeBatch, validateBatch, type WriterSta
 /**
  * With the ingest journal, a group commits once it holds 100,000 rows, or 10 s after it opened,
  * whichever comes first (or at once for a query, which must see every acknowledged write), and
- * never takes a batch past 120,000 rows. Measured (bench/README.md): `sieve serve` used 11–27 % less
- * CPU a span than with groups of 20,000 rows or 250 ms, for a 16 % smaller file.
+ * takes no batch past 120,000 rows (a larger single batch still commits alone). Measured in
+ * back-to-back pairs (bench/README.md): 6–27 % less server CPU a span than groups of 20,000 rows or
+ * 250 ms.
  *
- * Why under 122,880, DuckDB's row group: a transaction that appends a whole row group to a table has
- * DuckDB write its row groups straight into the file, the last one partial, and the checkpoints
- * after that rewrite them: ~9 µs a span more and ~45 % of the file left as free blocks unless every
- * commit is an exact multiple of a row group, which whole batches cannot be, and even then a small
- * commit between them (a query committing the open group) brings it back
- * (bench/duckdb-commit-size.mjs). Before the journal, one-trace envelopes at 16 in flight committed ~300 rows a group
- * (each request waited for its commit).
+ * Why under 122,880, DuckDB's row group: a transaction that appends a whole row group to a table
+ * has DuckDB write its row groups straight into the file, the last one partial, and the checkpoints
+ * after that rewrite them: ~9 µs a span more and up to ~45 % of the file left as free blocks, unless
+ * every commit is an exact multiple of a row group (whole batches cannot be) with no small commit
+ * between them (a query commits the open group): bench/duckdb-commit-size.mjs. Before the journal,
+ * one-trace envelopes at 16 in flight committed ~300 rows a group (each request waited for its
+ * commit).
  */
 const JOURNALED_MIN_ROWS = 100_000;
 const JOURNALED_MAX_ROWS = 120_000;
