@@ -139,18 +139,12 @@ function int64Decimal(r: Reader): string {
   return v.toString();
 }
 
-function hexOf(r: Reader): string {
+/** A bytes field as text: hex for ids (the OTLP/JSON form), base64 for values. */
+function bytesAs(r: Reader, encoding: 'hex' | 'base64'): string {
   const stop = end(r);
-  const hex = body.toString('hex', r.pos, stop);
+  const text = body.toString(encoding, r.pos, stop);
   r.pos = stop;
-  return hex;
-}
-
-function base64Of(r: Reader): string {
-  const stop = end(r);
-  const base64 = body.toString('base64', r.pos, stop);
-  r.pos = stop;
-  return base64;
+  return text;
 }
 
 /** Messages whose only field is a repeated message at number 1. */
@@ -187,7 +181,7 @@ function anyValue(r: Reader, stop: number): Json {
         out.kvlistValue = valueList(r, end(r), 'KeyValue');
         break;
       default:
-        out.bytesValue = base64Of(r);
+        out.bytesValue = bytesAs(r, 'base64');
     }
   }
   return out;
@@ -305,8 +299,8 @@ function link(r: Reader, stop: number): Json {
       r.skipType(tag & 7);
       continue;
     }
-    if (field === 1) out.traceId = hexOf(r);
-    else if (field === 2) out.spanId = hexOf(r);
+    if (field === 1) out.traceId = bytesAs(r, 'hex');
+    else if (field === 2) out.spanId = bytesAs(r, 'hex');
     else if (field === 3) out.traceState = text(r);
     else if (field === 4) attributes = add(attributes, keyValue(r, end(r)));
     else if (field === 5) out.droppedAttributesCount = r.uint32();
@@ -349,16 +343,16 @@ function span(r: Reader, stop: number): Json {
     }
     switch (field) {
       case 1:
-        out.traceId = hexOf(r);
+        out.traceId = bytesAs(r, 'hex');
         break;
       case 2:
-        out.spanId = hexOf(r);
+        out.spanId = bytesAs(r, 'hex');
         break;
       case 3:
         out.traceState = text(r);
         break;
       case 4:
-        out.parentSpanId = hexOf(r);
+        out.parentSpanId = bytesAs(r, 'hex');
         break;
       case 5:
         out.name = text(r);
